@@ -1,0 +1,163 @@
+"""Scenario 01: a pipeline must build, then test, then deploy what was built.
+
+CDK already refuses a pipeline with fewer than two stages, an empty stage, a source action outside
+the first stage, or an input artifact that nothing produces. These checks cover what it accepts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from pitfalls.checks import Violation, check
+from pitfalls.template import Json, Template, as_list
+
+PIPELINE = "AWS::CodePipeline::Pipeline"
+
+
+@dataclass(frozen=True)
+class Action:
+    stage_index: int
+    stage: str
+    name: str
+    category: str
+    provider: str
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+
+
+def _names(items: Json) -> tuple[str, ...]:
+    return tuple(str(i.get("Name")) for i in as_list(items) if isinstance(i, dict))
+
+
+def pipeline_actions(props: dict[str, Json]) -> list[Action]:
+    """Every action of a pipeline, flattened, with its stage position and artifact names."""
+    out = []
+    for index, stage in enumerate(as_list(props.get("Stages"))):
+        if not isinstance(stage, dict):
+            continue
+        for action in as_list(stage.get("Actions")):
+            if not isinstance(action, dict):
+                continue
+            type_id = action.get("ActionTypeId") or {}
+            out.append(
+                Action(
+                    stage_index=index,
+                    stage=str(stage.get("Name", f"#{index}")),
+                    name=str(action.get("Name", "?")),
+                    category=str(type_id.get("Category", "")),
+                    provider=str(type_id.get("Provider", "")),
+                    inputs=_names(action.get("InputArtifacts")),
+                    outputs=_names(action.get("OutputArtifacts")),
+                )
+            )
+    return out
+
+
+def pipelines(t: Template) -> Iterator[tuple[str, list[Action]]]:
+    for lid, _ in t.resources(PIPELINE):
+        yield lid, pipeline_actions(t.props(lid))
+
+
+def _last_stage(actions: list[Action]) -> int:
+    return max((a.stage_index for a in actions), default=-1)
+
+
+def _build_outputs(actions: list[Action]) -> set[str]:
+    return {o for a in actions if a.category == "Build" for o in a.outputs}
+
+
+@check(
+    id="PP01-NO-BUILD",
+    scenario=1,
+    requirement="Between source and deploy, a build action turns the source into a package.",
+    rationale=(
+        "Without a build stage the pipeline ships the raw source zip: dependencies are not "
+        "installed, nothing is compiled or packaged, and the deployed code is not what was tested."
+    ),
+    fix=(
+        "Add a stage with codepipeline_actions.CodeBuildAction(input=source_output, "
+        "outputs=[build_output]) before the deploy stage."
+    ),
+)
+def no_build(t: Template) -> Iterator[Violation]:
+    for lid, actions in pipelines(t):
+        last = _last_stage(actions)
+        builds = [
+            a for a in actions if a.category == "Build" and a.outputs and a.stage_index < last
+        ]
+        if not builds:
+            yield lid, "no build action produces an artifact before the last (deploy) stage"
+
+
+@check(
+    id="PP01-NO-TEST",
+    scenario=1,
+    requirement="A test action runs before the deploy stage, so failing tests stop the release.",
+    rationale=(
+        "A pipeline without a test action deploys every change, broken or not; tests placed in "
+        "or after the deploy stage run only once the damage is done."
+    ),
+    fix=(
+        "Add a stage with CodeBuildAction(type=CodeBuildActionType.TEST, ...) between the build "
+        "and deploy stages."
+    ),
+)
+def no_test(t: Template) -> Iterator[Violation]:
+    for lid, actions in pipelines(t):
+        last = _last_stage(actions)
+        tests = [a for a in actions if a.category == "Test"]
+        if not tests:
+            yield lid, "the pipeline has no test action (ActionTypeId Category 'Test')"
+        elif all(a.stage_index >= last for a in tests):
+            names = ", ".join(f"{a.stage}/{a.name}" for a in tests)
+            yield lid, f"tests run only in the last stage ({names}), not before the deploy"
+
+
+@check(
+    id="PP01-DEPLOYS-SOURCE",
+    scenario=1,
+    requirement="The deploy stage consumes the build's output artifact, never the raw source.",
+    rationale=(
+        "A deploy action wired to the source artifact skips the build and the tests even when "
+        "they exist: the stages run, but what they produced never reaches production."
+    ),
+    fix="Give the deploy action input=build_output (the artifact the build action produces).",
+)
+def deploys_source(t: Template) -> Iterator[Violation]:
+    for lid, actions in pipelines(t):
+        last = _last_stage(actions)
+        if last <= 0:
+            continue
+        source_outputs = {o for a in actions if a.category == "Source" for o in a.outputs}
+        built = _build_outputs([a for a in actions if a.stage_index < last])
+        for a in actions:
+            if a.stage_index != last or not a.inputs:
+                continue
+            if set(a.inputs) & source_outputs and not set(a.inputs) & built:
+                yield lid, (
+                    f"deploy action {a.stage}/{a.name} consumes the source artifact "
+                    f"{', '.join(a.inputs)} instead of a build output"
+                )
+
+
+@check(
+    id="PP01-UNUSED-ARTIFACT",
+    scenario=1,
+    severity="warning",
+    requirement="Every artifact a build produces is consumed by a later action.",
+    rationale=(
+        "An output artifact that nothing consumes means the stages are not linked: the build's "
+        "work is thrown away and a later stage works from something else."
+    ),
+    fix="Pass the build's output artifact as the input of the next stage's action.",
+)
+def unused_artifact(t: Template) -> Iterator[Violation]:
+    for lid, actions in pipelines(t):
+        consumed = {i for a in actions for i in a.inputs}
+        for a in actions:
+            if a.category != "Build":
+                continue
+            for out in a.outputs:
+                if out not in consumed:
+                    yield lid, f"artifact {out} from {a.stage}/{a.name} is never consumed"

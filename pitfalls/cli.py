@@ -1,0 +1,66 @@
+"""Command line: `python -m pitfalls check PATH` and friends.
+
+Exit codes of `check`: 0 no findings, 1 findings, 2 bad input (one line on stderr, no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def _check(args: argparse.Namespace) -> int:
+    from pitfalls.loader import InputError, findings_for_path
+    from pitfalls.render import findings_text
+
+    try:
+        findings = findings_for_path(Path(args.path), cfn_lint=args.cfn_lint)
+    except InputError as exc:
+        print(f"pitfalls: error: {exc}", file=sys.stderr)
+        return 2
+    if args.scenario is not None:
+        findings = [f for f in findings if f.scenario == args.scenario]
+    if args.format == "json":
+        print(json.dumps([f.to_json() for f in findings], indent=2))
+    else:
+        print(findings_text(findings))
+    return 1 if findings else 0
+
+
+def _list_checks(args: argparse.Namespace) -> int:
+    from pitfalls.checks import all_checks
+
+    for c in all_checks():
+        if args.scenario is None or c.scenario == args.scenario:
+            print(f"{c.id:<28} scenario {c.scenario:>2}  {c.severity:<7}  {c.requirement}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m pitfalls", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("check", help="check a template or a cdk.out directory")
+    p.add_argument("path", help="a .json/.yaml/.yml template or a cdk.out directory")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--scenario", type=int, choices=range(1, 15), metavar="N",
+                   help="only findings of scenario N (1-14)")
+    p.add_argument("--cfn-lint", action="store_true",
+                   help="also run cfn-lint (adds about 1.5 s)")
+    p.set_defaults(fn=_check)
+
+    p = sub.add_parser("checks", help="list our checks")
+    p.add_argument("--scenario", type=int, metavar="N")
+    p.set_defaults(fn=_list_checks)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse already printed its one-line usage error
+        return 2 if exc.code not in (0, None) else 0
+    return int(args.fn(args))

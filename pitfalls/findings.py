@@ -1,0 +1,34 @@
+"""The one model every source of findings is folded into: our checks, cdk-nag, cfn-lint, CDK validation."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+SEVERITIES = ("error", "warning", "info")
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One thing wrong with one resource, said by one rule of one tool."""
+
+    scenario: int  # 1-14; 0 when no scenario of the course covers it
+    check: str  # rule id in its tool's own naming: PP07-..., AwsSolutions-S10, E2531
+    resource: str  # logical id in the template ("" for template-level findings)
+    severity: str  # error | warning | info
+    message: str
+    tool: str = "pitfalls"  # pitfalls | cdk-nag | cfn-lint | cdk-validate
+    stack: str = ""
+    fix: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def sort_findings(findings: list[Finding]) -> list[Finding]:
+    """Stable, readable order: by scenario, then severity, then rule and resource."""
+    rank = {s: i for i, s in enumerate(SEVERITIES)}
+    return sorted(
+        set(findings),
+        key=lambda f: (f.stack, f.scenario or 99, rank.get(f.severity, 9), f.check, f.resource),
+    )

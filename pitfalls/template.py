@@ -1,0 +1,111 @@
+"""A CloudFormation template as plain data, with the few look-ups checks need.
+
+No aws_cdk import here or in the checks: they run on any template, from any tool, in milliseconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+Json = Any
+
+
+def ref_target(value: Json) -> str | None:
+    """The logical id a value points at through Ref or Fn::GetAtt, else None."""
+    if isinstance(value, dict) and len(value) == 1:
+        (key, arg), = value.items()
+        if key == "Ref" and isinstance(arg, str):
+            return arg
+        if key == "Fn::GetAtt":
+            if isinstance(arg, list) and arg and isinstance(arg[0], str):
+                return arg[0]
+            if isinstance(arg, str):
+                return arg.split(".", 1)[0]
+    return None
+
+
+def refs_in(value: Json) -> set[str]:
+    """Every logical id referenced anywhere inside a value (Ref, GetAtt, and ${X} in Fn::Sub)."""
+    found: set[str] = set()
+
+    def walk(v: Json) -> None:
+        target = ref_target(v)
+        if target is not None:
+            found.add(target)
+            return
+        if isinstance(v, dict):
+            if "Fn::Sub" in v:
+                sub = v["Fn::Sub"]
+                text = sub[0] if isinstance(sub, list) else sub
+                if isinstance(text, str):
+                    for part in text.split("${")[1:]:
+                        name = part.split("}", 1)[0].split(".", 1)[0]
+                        if not name.startswith("AWS::"):
+                            found.add(name)
+            for child in v.values():
+                walk(child)
+        elif isinstance(v, list):
+            for child in v:
+                walk(child)
+
+    walk(value)
+    return found
+
+
+def as_list(value: Json) -> list[Json]:
+    """CloudFormation lets many list-valued fields be a single value; normalise to a list."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+@dataclass
+class Template:
+    """A parsed template: `Resources` plus the stack name it came from."""
+
+    data: dict[str, Json]
+    name: str = ""
+    _by_type: dict[str, list[str]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        for lid, res in self.resources_all():
+            self._by_type.setdefault(res.get("Type", ""), []).append(lid)
+
+    def resources_all(self) -> Iterator[tuple[str, dict[str, Json]]]:
+        res = self.data.get("Resources") or {}
+        for lid, body in res.items():
+            if isinstance(body, dict):
+                yield lid, body
+
+    def resources(self, *types: str) -> Iterator[tuple[str, dict[str, Json]]]:
+        """(logical id, resource) for every resource of the given types, in template order."""
+        res = self.data.get("Resources") or {}
+        for t in types:
+            for lid in self._by_type.get(t, []):
+                yield lid, res[lid]
+
+    def props(self, lid: str) -> dict[str, Json]:
+        body = (self.data.get("Resources") or {}).get(lid) or {}
+        return body.get("Properties") or {}
+
+    def type_of(self, lid: str | None) -> str | None:
+        if lid is None:
+            return None
+        body = (self.data.get("Resources") or {}).get(lid)
+        return body.get("Type") if isinstance(body, dict) else None
+
+    def has(self, lid: str | None) -> bool:
+        return lid is not None and lid in (self.data.get("Resources") or {})
+
+    def cdk_path(self, lid: str) -> str | None:
+        body = (self.data.get("Resources") or {}).get(lid) or {}
+        return (body.get("Metadata") or {}).get("aws:cdk:path")
+
+    def referencing(self, target: str, *types: str) -> Iterator[tuple[str, dict[str, Json]]]:
+        """Resources (of the given types, or any) whose properties reference `target`."""
+        pool = self.resources(*types) if types else self.resources_all()
+        for lid, body in pool:
+            if target in refs_in(body.get("Properties") or {}):
+                yield lid, body
