@@ -65,9 +65,11 @@ class SynthResult:
 def short_error(exc: BaseException) -> str:
     """One line out of a jsii/CDK exception: the message CDK wrote, without the JS stack."""
     text = str(exc).strip() or type(exc).__name__
-    # jsii prefixes messages with the JS error class: "ValidationError: ...".
-    first = text.splitlines()[0]
-    first = re.sub(r"^(?:@jsii/kernel\.)?(?:RuntimeError|Error): ", "", first)
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    first = re.sub(r"^(?:@jsii/kernel\.)?(?:RuntimeError|Error): ", "", lines[0])
+    if first.endswith("with the following errors:") and len(lines) > 1:
+        # CDK's construct validation: the errors themselves are on the following lines.
+        first = "; ".join(lines[1:4])
     return first
 
 
