@@ -16,7 +16,7 @@ lab: setup
 
 test: setup
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile tests notebooks --nbval \
-		--sanitize-with tests/nbval_sanitize.cfg
+		--nbval-sanitize-with tests/nbval_sanitize.cfg
 
 lint: setup
 	$(BIN)/ruff check pitfalls solutions tests scripts app.py

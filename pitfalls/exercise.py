@@ -13,9 +13,12 @@ import re
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pitfalls.findings import Finding
+
+if TYPE_CHECKING:
+    from pitfalls.synth import SynthResult
 
 
 @dataclass(frozen=True)
@@ -30,7 +33,7 @@ class Exercise:
 
     def solution_class(self) -> type:
         module, name = self.solution.split(":")
-        return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+        return getattr(importlib.import_module(module), name)
 
     def solution_source(self) -> str:
         return inspect.getsource(self.solution_class())
@@ -69,6 +72,14 @@ def _user_frame_error(exc: BaseException) -> str:
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if "<exercise" in f.filename]
     where = f" (line {frames[-1].lineno} of your cell)" if frames else ""
     return f"{type(exc).__name__}: {msg}{where}" if not isinstance(exc, RuntimeError) else msg + where
+
+
+def synth_in_harness(scenario: int, cls: type, *, nag: bool = True) -> SynthResult:
+    """Synthesize `cls` inside the scenario's harness (the stack the exercise grades it in)."""
+    from pitfalls.synth import synth
+
+    ex = get(scenario)
+    return synth(lambda stack: ex.harness(stack, cls), stack_name="Exercise", nag=nag)
 
 
 def grade(scenario: int, cls: type) -> Grade:
@@ -132,9 +143,8 @@ class Feedback:
     def __repr__(self) -> str:
         text = self.grade.summary()
         if not self.grade.passed:
-            text += "\nHints: run `pitfalls.exercise.hint(%d, 1)` (1, 2 or 3 for the solution)." % (
-                self.ex.scenario
-            )
+            n = self.ex.scenario
+            text += f"\nHints: run `pitfalls.exercise.hint({n}, 1)` (1, 2 or 3 for the solution)."
         return text
 
     def _repr_html_(self) -> str:
@@ -215,7 +225,7 @@ def load_ipython_extension(ipython: Any) -> None:
     """`%load_ext pitfalls.exercise` registers the `%%exercise N` cell magic."""
     from IPython.core.magic import register_cell_magic
 
-    @register_cell_magic  # type: ignore[misc]
+    @register_cell_magic
     def exercise(line: str, cell: str) -> None:
         m = re.match(r"\s*(\d+)\s*$", line)
         if not m:

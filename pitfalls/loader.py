@@ -29,7 +29,7 @@ def _yaml_load(text: str, where: str) -> Any:
         elif isinstance(node, yaml.SequenceNode):
             value = loader.construct_sequence(node, deep=True)
         else:
-            value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+            value = loader.construct_mapping(node, deep=True)
         return {name: value}
 
     CfnLoader.add_multi_constructor("!", construct_tag)

@@ -69,3 +69,35 @@ def compare(
     return SideBySide(
         broken.template, fixed.template, flagged_ids(broken.findings_for(scenario)), props=props
     )
+
+
+class StageFlow:
+    """A pipeline's stages in one line each: actions, their category and provider, artifacts."""
+
+    def __init__(self, result: SynthResult) -> None:
+        from pitfalls.checks.s01_incomplete_pipeline_stages import pipeline_actions
+
+        lines = []
+        for lid, body in result.resources("AWS::CodePipeline::Pipeline").items():
+            lines.append(f"{lid}:")
+            by_stage: dict[str, list[str]] = {}
+            for a in pipeline_actions(body.get("Properties") or {}):
+                io = ""
+                if a.inputs:
+                    io += " <- " + ", ".join(a.inputs)
+                if a.outputs:
+                    io += " -> " + ", ".join(a.outputs)
+                by_stage.setdefault(a.stage, []).append(f"{a.name} ({a.category}/{a.provider}){io}")
+            for n, (stage, acts) in enumerate(by_stage.items(), 1):
+                lines.append(f"  {n}. {stage}: " + "; ".join(acts))
+        self.text = "\n".join(lines) or "(no pipeline)"
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def _repr_html_(self) -> str:
+        return f"{STYLE}<pre class='pp-pre'>{html.escape(self.text)}</pre>"
+
+
+def stage_flow(result: SynthResult) -> StageFlow:
+    return StageFlow(result)

@@ -52,7 +52,15 @@ def _short_forms(value: Any) -> Any:
 
 
 class _Dumper(yaml.SafeDumper):
-    pass
+    def choose_scalar_style(self) -> str:
+        # Short-form tags read best unquoted (!Ref Bucket), as in hand-written templates.
+        event = self.event
+        if isinstance(event, yaml.ScalarEvent) and event.tag in ("!Ref", "!GetAtt"):
+            if self.analysis is None:  # type: ignore[has-type]
+                self.analysis = self.analyze_scalar(event.value)
+            if self.analysis.allow_block_plain and not self.analysis.empty:
+                return ""
+        return str(super().choose_scalar_style())
 
 
 _Dumper.add_representer(_Tagged, lambda d, v: d.represent_scalar(v.tag, str(v)))

@@ -13,7 +13,6 @@ import os
 import subprocess
 import sys
 import time
-import tomllib
 import venv
 from pathlib import Path
 
@@ -43,13 +42,16 @@ def run(cmd: list[str], **kw: object) -> None:
 
 
 def requirements() -> list[str]:
+    import tomllib  # after the version check: Python 3.10 has no tomllib
+
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     return [*project["dependencies"], *project["optional-dependencies"]["test"]]
 
 
 def main() -> int:
-    if sys.version_info < (3, 11):
-        sys.exit("[setup] Python 3.11 or newer is needed (found %d.%d)" % sys.version_info[:2])
+    if sys.version_info < (3, 11):  # noqa: UP036 (this script is what tells older Pythons so)
+        found = ".".join(map(str, sys.version_info[:2]))
+        sys.exit(f"[setup] Python 3.11 or newer is needed (found {found}); try make lab PYTHON=python3.11")
     key = digest()
     if STAMP.exists() and STAMP.read_text().strip() == key and (ROOT / "node_modules").exists():
         return 0

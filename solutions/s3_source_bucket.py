@@ -23,7 +23,7 @@ class SourceBucket(Construct):
         id: str,
         *,
         encryption_key: kms.IKey | None = None,
-        keep_old_versions: Duration = Duration.days(30),
+        keep_old_versions_days: int = 30,
         access_logs: s3.IBucket | None = None,
     ) -> None:
         super().__init__(scope, id)
@@ -33,7 +33,7 @@ class SourceBucket(Construct):
             versioned=True,  # required by CodePipeline's S3 source action
             encryption=s3.BucketEncryption.KMS if encryption_key else s3.BucketEncryption.S3_MANAGED,
             encryption_key=encryption_key,
-            bucket_key_enabled=encryption_key is not None,
+            bucket_key_enabled=True if encryption_key else None,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             enforce_ssl=True,
             server_access_logs_bucket=access_logs,
@@ -41,7 +41,7 @@ class SourceBucket(Construct):
             lifecycle_rules=[
                 s3.LifecycleRule(
                     id="ExpireOldSourceVersions",
-                    noncurrent_version_expiration=keep_old_versions,
+                    noncurrent_version_expiration=Duration.days(keep_old_versions_days),
                     abort_incomplete_multipart_upload_after=Duration.days(7),
                 )
             ],

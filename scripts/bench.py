@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""Benchmarks (numbers, not pass/fail): notebook execution, `pitfalls check` per template,
+synth and exercise-check latency in a warm kernel, set-up time when nothing changed.
+
+Usage: python scripts/bench.py [--skip-notebooks]
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def timed(fn, n: int = 1) -> list[float]:  # type: ignore[no-untyped-def]
+    out = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+def fmt(xs: list[float]) -> str:
+    if len(xs) == 1:
+        return f"{xs[0]:.3f} s"
+    return f"median {statistics.median(xs):.3f} s (min {min(xs):.3f}, max {max(xs):.3f}, n={len(xs)})"
+
+
+def main() -> int:
+    print("== set-up when nothing changed (scripts/setup.py)")
+    print("  ", fmt(timed(lambda: subprocess.run([sys.executable, str(ROOT / "scripts/setup.py")],
+                                                check=True), 3)))
+
+    print("== in-process synth (warm jsii)")
+    from pitfalls.synth import synth_app
+    from solutions.pipeline import PipelineStack
+
+    first = timed(lambda: synth_app(lambda app: PipelineStack(app, "P")))
+    print("   full pipeline, first in process:", fmt(first))
+    print("   full pipeline, warm:            ",
+          fmt(timed(lambda: synth_app(lambda app: PipelineStack(app, "P")), 10)))
+
+    print("== exercise check latency (warm kernel)")
+    from pitfalls.exercise import get, grade
+
+    for n in (1, 7):
+        cls = get(n).solution_class()
+        grade(n, cls)
+        print(f"   scenario {n:02d}:", fmt(timed(lambda: grade(n, cls), 10)))  # noqa: B023
+
+    print("== python -m pitfalls check (whole process)")
+    with tempfile.TemporaryDirectory() as d:
+        import json
+
+        r = synth_app(lambda app: PipelineStack(app, "P"))["P"]
+        tpl = Path(d) / "pipeline.template.json"
+        tpl.write_text(json.dumps(r.template))
+        fixtures = sorted((ROOT / "tests/fixtures/checks").glob("*/noncompliant.*"))
+        for path, label in [(tpl, "full pipeline"), (fixtures[0], fixtures[0].parent.name)]:
+            cmd = [sys.executable, "-m", "pitfalls", "check", str(path)]
+            print(f"   {label}:", fmt(timed(lambda: subprocess.run(cmd, capture_output=True, cwd=ROOT), 5)))  # noqa: B023
+        cmd = [sys.executable, "-m", "pitfalls", "check", "--cfn-lint", str(tpl)]
+        lint = timed(lambda: subprocess.run(cmd, capture_output=True, cwd=ROOT), 2)
+        print("   full pipeline --cfn-lint:", fmt(lint))
+
+    if "--skip-notebooks" not in sys.argv:
+        print("== notebook execution (top to bottom, fresh kernel)")
+        import nbformat
+        from nbclient import NotebookClient
+
+        for p in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+            nb = nbformat.read(p, as_version=4)
+            client = NotebookClient(nb, timeout=600, kernel_name="python3",
+                                    resources={"metadata": {"path": str(p.parent)}})
+            print(f"   {p.name:<42}", fmt(timed(client.execute)), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

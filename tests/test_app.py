@@ -1,0 +1,42 @@
+"""The root app: `cdk synth` with the pinned CLI works from the repository root, and the course's
+own checker finds nothing wrong in what it synthesizes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import ROOT
+
+from pitfalls._env import node_executable
+
+
+def test_cli_synth_from_root_is_clean(tmp_path: Path) -> None:
+    out = tmp_path / "cdk.out"
+    node = node_executable()
+    assert node, "no Node found: run make setup"
+    synth = subprocess.run(
+        [node, str(ROOT / "node_modules/aws-cdk/bin/cdk"), "synth", "--quiet", "-o", str(out)],
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    assert synth.returncode == 0, synth.stderr[-2000:]
+    assert (out / "PipelinePitfalls-dev.template.json").exists()
+    check = subprocess.run(
+        [sys.executable, "-m", "pitfalls", "check", str(out)], capture_output=True, text=True,
+        cwd=ROOT,
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "No findings." in check.stdout
+
+
+def test_stage_from_context(tmp_path: Path) -> None:
+    node = node_executable()
+    assert node
+    r = subprocess.run(
+        [node, str(ROOT / "node_modules/aws-cdk/bin/cdk"), "synth", "--quiet", "-c", "stage=prod",
+         "-o", str(tmp_path / "out")],
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert (tmp_path / "out" / "PipelinePitfalls-prod.template.json").exists()
