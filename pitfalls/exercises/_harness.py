@@ -1,0 +1,21 @@
+"""Pieces the exercise harnesses share: the reference pipeline's CodeBuild projects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def reference_projects(stack: Any) -> dict[str, Any]:
+    """Build, test and deploy projects from solutions/, as keyword arguments for a pipeline."""
+    from solutions.codebuild_configuration import (
+        NodeProject,
+        build_spec_for_build,
+        build_spec_for_deploy,
+        build_spec_for_tests,
+    )
+
+    return {
+        "build_project": NodeProject(stack, "Build", build_spec=build_spec_for_build()).project,
+        "test_project": NodeProject(stack, "Tests", build_spec=build_spec_for_tests()).project,
+        "deploy_project": NodeProject(stack, "Deploy", build_spec=build_spec_for_deploy()).project,
+    }
