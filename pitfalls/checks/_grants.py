@@ -24,7 +24,7 @@ def role_statements(t: Template, role: str) -> Iterator[dict[str, Json]]:
     for policy in as_list(t.props(role).get("Policies")):
         if isinstance(policy, dict):
             yield from _statements(policy.get("PolicyDocument"))
-    for lid, body in t.resources("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+    for _lid, body in t.resources("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
         props = body.get("Properties") or {}
         if role in {ref_target(r) for r in as_list(props.get("Roles"))}:
             yield from _statements(props.get("PolicyDocument"))
