@@ -188,6 +188,22 @@ def test_action_commands(
     raise ValueError("the pipeline has no Test action before its deploy stage")
 
 
+def action_commands(
+    result: SynthResult, action_name: str, phases: Sequence[str] = ("pre_build", "build")
+) -> list[str]:
+    """The commands of the project behind the pipeline action named `action_name`."""
+    from pitfalls.checks.s13_test_integration import codebuild_actions
+
+    t = Template(result.template)
+    for action in codebuild_actions(t):
+        if action.name == action_name:
+            spec = project_buildspec(t.props(action.project))
+            if spec is None:
+                raise ValueError(f"{action.project} has no inline buildspec to run")
+            return spec.all_commands(*phases)
+    raise ValueError(f"no CodeBuild action named {action_name}")
+
+
 class TextFile:
     """A file a run wrote, shown as text."""
 

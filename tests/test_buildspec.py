@@ -48,6 +48,8 @@ def test_statements_respect_quotes_and_groups() -> None:
         ("set -e\nnode --test\necho ok", False),
         ("set -o pipefail; npm test | tee out.txt", False),
         ("mkdir -p reports || true", False),  # not a test command
+        ("node --test --test-name-pattern='a|b'", False),  # a pipe inside quotes is text
+        ("npm test -- --grep 'x || y'", False),
     ],
 )
 def test_masked_failure(command: str, masked: bool) -> None:
