@@ -121,3 +121,25 @@ def compare_deployments(broken: SynthResult, fixed: SynthResult) -> SideBySide:
         for k in range(max(len(a), len(b))):
             view.rows.append((tag, a[k] if k < len(a) else "", b[k] if k < len(b) else ""))
     return view
+
+
+# --- AWS facts from the pinned SDK data, rather than from memory ----------------------------------
+
+
+def api_doc(service: str, operation: str, member: str | None = None) -> str:
+    """The documentation the pinned botocore ships for an operation, or a field of its response."""
+    import re
+
+    import botocore.session
+
+    op = botocore.session.get_session().get_service_model(service).operation_model(operation)
+    doc = op.output_shape.members[member].documentation if member else op.documentation
+    return " ".join(re.sub(r"<[^>]+>", " ", doc).split())
+
+
+def waiter_states(service: str, waiter: str) -> list[tuple[str, str]]:
+    """(expected status, waiter outcome) pairs of an AWS CLI/SDK waiter, from botocore's data."""
+    import botocore.session
+
+    model = botocore.session.get_session().get_waiter_model(service).get_waiter(waiter)
+    return [(str(a.expected), str(a.state)) for a in model.acceptors]
