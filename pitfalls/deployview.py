@@ -126,20 +126,22 @@ def compare_deployments(broken: SynthResult, fixed: SynthResult) -> SideBySide:
 # --- AWS facts from the pinned SDK data, rather than from memory ----------------------------------
 
 
+def _botocore_session() -> Any:
+    import botocore.session  # type: ignore[import-untyped]  # imported on use: slow to load
+
+    return botocore.session.get_session()
+
+
 def api_doc(service: str, operation: str, member: str | None = None) -> str:
     """The documentation the pinned botocore ships for an operation, or a field of its response."""
     import re
 
-    import botocore.session  # type: ignore[import-untyped]
-
-    op = botocore.session.get_session().get_service_model(service).operation_model(operation)
+    op = _botocore_session().get_service_model(service).operation_model(operation)
     doc = op.output_shape.members[member].documentation if member else op.documentation
     return " ".join(re.sub(r"<[^>]+>", " ", doc).split())
 
 
 def waiter_states(service: str, waiter: str) -> list[tuple[str, str]]:
     """(expected status, waiter outcome) pairs of an AWS CLI/SDK waiter, from botocore's data."""
-    import botocore.session  # type: ignore[import-untyped]
-
-    model = botocore.session.get_session().get_waiter_model(service).get_waiter(waiter)
+    model = _botocore_session().get_waiter_model(service).get_waiter(waiter)
     return [(str(a.expected), str(a.state)) for a in model.acceptors]
