@@ -146,3 +146,17 @@ def test_smoke_test_check_fails_on_a_bad_answer(
 ) -> None:
     (tmp_path / "response.json").write_text(json.dumps(response))
     assert run_commands([SMOKE_TEST_CHECK], tmp_path).passed is passes
+
+
+def test_the_validated_pipeline_has_no_findings_of_ours() -> None:
+    """Precision: the exercise harness with the solution (pipeline, CodeDeploy deploy, hook,
+    alarms, smoke test after the deploy) is clean for every check of the course and cfn-lint."""
+    from pitfalls.checks import run_checks
+    from pitfalls.exercise import synth_in_harness
+    from pitfalls.template import Template
+    from pitfalls.tools import cfn_lint_findings
+    from solutions.deployment_validation import ValidatedDeployment
+
+    template = Template(synth_in_harness(14, ValidatedDeployment, nag=False).template)
+    assert run_checks(template) == []
+    assert cfn_lint_findings(template) == []
