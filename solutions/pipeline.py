@@ -17,11 +17,11 @@ from solutions.codebuild_configuration import (
     NodeProject,
     build_spec_for_build,
     build_spec_for_deploy,
-    build_spec_for_tests,
 )
 from solutions.incomplete_pipeline_stages import DeliveryPipeline
 from solutions.lambda_runtime import ALIAS_NAME, ApplicationFunction
 from solutions.s3_source_bucket import SourceBucket
+from solutions.test_integration import UnitTests
 
 
 class PipelineStack(Stack):
@@ -32,7 +32,7 @@ class PipelineStack(Stack):
         source = SourceBucket(self, "Source")
         app = ApplicationFunction(self, "App", stage=stage)
         build = NodeProject(self, "Build", build_spec=build_spec_for_build())
-        tests = NodeProject(self, "Tests", build_spec=build_spec_for_tests())
+        tests = UnitTests(self, "Tests")
         deploy = NodeProject(
             self,
             "Deploy",

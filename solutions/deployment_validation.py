@@ -1,0 +1,359 @@
+"""Scenario 14: a deploy that proves the new version works, and undoes itself when it does not.
+
+Three checks, at three moments of a CodeDeploy traffic shift of the function's alias:
+- before any traffic: a pre-traffic hook invokes the new version and reports Succeeded or Failed
+  to CodeDeploy (`PutLifecycleEventHookExecutionStatus`); Failed stops the deployment;
+- while traffic shifts: CloudWatch alarms on the alias; one in ALARM stops the deployment and
+  CodeDeploy rolls the alias back to the old version;
+- after the deploy action: a smoke test through the alias, as a caller sees it, in the deploy
+  stage, so that a failure fails the pipeline.
+
+The deploy action must start a CodeDeploy deployment (`CodeDeployDeploy` below) for any of this
+to run: `aws lambda update-alias` moves the alias itself and skips the hook, the canary and the
+alarms.
+"""
+
+from __future__ import annotations
+
+import json
+
+from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_codebuild as codebuild
+from aws_cdk import aws_codedeploy as codedeploy
+from aws_cdk import aws_codepipeline as codepipeline
+from aws_cdk import aws_codepipeline_actions as actions
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from solutions.codebuild_configuration import NodeProject, buildspec
+
+HEALTH_EVENT = {"rawPath": "/health"}
+
+# The hook, Node.js 24 with the AWS SDK v3 the runtime ships. CodeDeploy passes only the ids of the
+# deployment and of this hook run; the version to test is in the deployment's AppSpec, which
+# GetDeployment does not return (its content is always null) but GetApplicationRevision does.
+# Whatever goes wrong, the hook reports Failed: a hook that cannot test must not let traffic in.
+PRE_TRAFFIC_HOOK_CODE = """\
+const {
+  CodeDeployClient, GetDeploymentCommand, GetApplicationRevisionCommand,
+  PutLifecycleEventHookExecutionStatusCommand,
+} = require("@aws-sdk/client-codedeploy");
+const { LambdaClient, InvokeCommand } = require("@aws-sdk/client-lambda");
+
+const codedeploy = new CodeDeployClient({});
+const lambda = new LambdaClient({});
+
+async function targetVersion(deploymentId) {
+  const { deploymentInfo } = await codedeploy.send(new GetDeploymentCommand({ deploymentId }));
+  const { revision } = await codedeploy.send(new GetApplicationRevisionCommand({
+    applicationName: deploymentInfo.applicationName, revision: deploymentInfo.revision,
+  }));
+  const appspec = revision.appSpecContent?.content ?? revision.string?.content ?? "";
+  const found = /TargetVersion["']?\\s*:\\s*["']?([^"'\\s,}]+)/.exec(appspec);
+  if (!found) throw new Error("no TargetVersion in the deployment's AppSpec");
+  return found[1].split(":").pop(); // a version number, or the last part of a version ARN
+}
+
+exports.handler = async (event) => {
+  let status = "Failed";
+  try {
+    const version = await targetVersion(event.DeploymentId);
+    const res = await lambda.send(new InvokeCommand({
+      FunctionName: process.env.FUNCTION_NAME, Qualifier: version,
+      Payload: Buffer.from(process.env.HEALTH_EVENT),
+    }));
+    const payload = JSON.parse(Buffer.from(res.Payload ?? []).toString() || "{}");
+    const body = JSON.parse(payload.body ?? "{}");
+    const ok = !res.FunctionError && payload.statusCode === 200 && body.ok === true;
+    status = ok ? "Succeeded" : "Failed";
+    console.log(JSON.stringify({ version, status, code: payload.statusCode, error: res.FunctionError }));
+  } catch (err) {
+    console.error("pre-traffic check could not run", err);
+  }
+  await codedeploy.send(new PutLifecycleEventHookExecutionStatusCommand({
+    deploymentId: event.DeploymentId,
+    lifecycleEventHookExecutionId: event.LifecycleEventHookExecutionId,
+    status,
+  }));
+  return status;
+};
+"""
+
+
+class PreTrafficHook(Construct):
+    """A hook that invokes the new version before it gets traffic and tells CodeDeploy the result."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        alias: lambda_.Alias,
+        deployment_group: codedeploy.LambdaDeploymentGroup,
+        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
+    ) -> None:
+        super().__init__(scope, id)
+        target = alias.version.lambda_
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            runtime=lambda_.Runtime.NODEJS_24_X,
+            handler="index.handler",
+            code=lambda_.Code.from_inline(PRE_TRAFFIC_HOOK_CODE),
+            timeout=Duration.minutes(1),
+            environment={
+                "FUNCTION_NAME": target.function_name,
+                "HEALTH_EVENT": json.dumps(HEALTH_EVENT),
+            },
+            log_group=logs.LogGroup(self, "Logs", retention=log_retention),
+        )
+        # Any version: the one to test gets its number only when the pipeline publishes it.
+        target.grant_invoke(self.function)
+        self.function.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["codedeploy:GetDeployment"],
+                resources=[deployment_group.deployment_group_arn],
+            )
+        )
+        self.function.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["codedeploy:GetApplicationRevision"],
+                resources=[deployment_group.application.application_arn],
+            )
+        )
+        # Registers the hook (alias UpdatePolicy) and lets CodeDeploy invoke it; CDK also grants
+        # the hook codedeploy:PutLifecycleEventHookExecutionStatus on the deployment group.
+        deployment_group.add_pre_hook(self.function)
+
+
+SLOW_ANSWER = Duration.seconds(3)
+
+
+def rollback_alarms(
+    scope: Construct, alias: lambda_.Alias, *, slow: Duration = SLOW_ANSWER
+) -> list[cloudwatch.Alarm]:
+    """Alarms on the alias that CodeDeploy watches during a shift: any error, or slow answers.
+
+    One-minute periods and one evaluation period, so an alarm can fire within the first canary
+    interval; missing data (no traffic yet) is not a breach.
+    """
+    errors = cloudwatch.Alarm(
+        scope,
+        "AliasErrors",
+        alarm_description="The live alias returned errors during or after a deployment.",
+        metric=alias.metric_errors(period=Duration.minutes(1), statistic="Sum"),
+        threshold=1,
+        evaluation_periods=1,
+        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+    )
+    latency = cloudwatch.Alarm(
+        scope,
+        "AliasLatency",
+        alarm_description="The live alias answered slowly (p99) during or after a deployment.",
+        metric=alias.metric_duration(period=Duration.minutes(1), statistic="p99"),
+        threshold=slow.to_milliseconds(),
+        evaluation_periods=1,
+        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+    )
+    return [errors, latency]
+
+
+# Invoke the alias as a caller would, then judge the answer: `aws lambda invoke` exits 0 even when
+# the function throws (the error is in the response file), so the check reads the response.
+SMOKE_TEST_CHECK = (
+    "node -e 'const r = JSON.parse(require(\"fs\").readFileSync(\"response.json\", \"utf8\")); "
+    "const ok = r.statusCode === 200 && JSON.parse(r.body ?? \"{}\").ok === true; "
+    "console.log(ok ? \"smoke test passed\" : \"smoke test FAILED: \" + JSON.stringify(r)); "
+    "process.exit(ok ? 0 : 1)'"
+)
+
+
+def build_spec_for_smoke_test() -> codebuild.BuildSpec:
+    """Invoke the live alias with the health event; fail unless it answers 200 and ok."""
+    return buildspec(
+        {
+            "install": ["aws --version"],
+            "build": [
+                'aws lambda invoke --function-name "$FUNCTION_NAME" --qualifier "$ALIAS_NAME" '
+                f"--cli-binary-format raw-in-base64-out --payload '{json.dumps(HEALTH_EVENT)}' "
+                "response.json",
+                SMOKE_TEST_CHECK,
+            ],
+        }
+    )
+
+
+class SmokeTest(Construct):
+    """A CodeBuild project that calls the deployed alias once and fails on a bad answer."""
+
+    def __init__(self, scope: Construct, id: str, *, alias: lambda_.Alias) -> None:
+        super().__init__(scope, id)
+        self.project = NodeProject(
+            self,
+            "Project",
+            build_spec=build_spec_for_smoke_test(),
+            environment_variables={
+                "FUNCTION_NAME": codebuild.BuildEnvironmentVariable(
+                    value=alias.version.lambda_.function_name
+                ),
+                "ALIAS_NAME": codebuild.BuildEnvironmentVariable(value=alias.alias_name),
+            },
+        ).project
+        alias.grant_invoke(self.project)
+
+
+def add_smoke_test(
+    pipeline: codepipeline.Pipeline, project: codebuild.IProject, *, stage_name: str = "Deploy"
+) -> None:
+    """Run `project` as a Test action after the deploy action, in the same stage.
+
+    In the deploy stage rather than a stage of its own: a failed smoke test then fails the
+    deploy stage, which is what a stage's on-failure rollback (scenario 08) rolls back.
+    """
+    stage = pipeline.stage(stage_name)
+    deploy = stage.actions[0].action_properties
+    stage.add_action(
+        actions.CodeBuildAction(
+            action_name="SmokeTest",
+            type=actions.CodeBuildActionType.TEST,
+            project=project,
+            input=deploy.inputs[0] if deploy.inputs else codepipeline.Artifact("Package"),
+            run_order=max(a.action_properties.run_order or 1 for a in stage.actions) + 1,
+        )
+    )
+
+
+class ValidatedDeployment(Construct):
+    """Traffic-shifted deployments of an alias, checked before, during and after the shift.
+
+    Creates its own deployment group (canary 10% for 5 minutes) unless given one.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        alias: lambda_.Alias,
+        deployment_group: codedeploy.LambdaDeploymentGroup | None = None,
+    ) -> None:
+        super().__init__(scope, id)
+        self.alarms = rollback_alarms(self, alias)
+        self.deployment_group = deployment_group or codedeploy.LambdaDeploymentGroup(
+            self,
+            "Deployment",
+            alias=alias,
+            deployment_config=codedeploy.LambdaDeploymentConfig.CANARY_10_PERCENT_5_MINUTES,
+            auto_rollback=codedeploy.AutoRollbackConfig(
+                failed_deployment=True, stopped_deployment=True, deployment_in_alarm=True
+            ),
+        )
+        for alarm in self.alarms:
+            self.deployment_group.add_alarm(alarm)  # an alarm in ALARM stops and rolls back
+        self.pre_traffic_hook = PreTrafficHook(
+            self, "PreTrafficHook", alias=alias, deployment_group=self.deployment_group
+        ).function
+        self.smoke_test = SmokeTest(self, "SmokeTest", alias=alias).project
+
+
+# --- the deploy action: through CodeDeploy, so that all of the above runs ------------------------
+
+APPSPEC_WRITER = (
+    "node -e 'const e = process.env; "
+    "const appspec = { version: 0.0, Resources: [{ app: { Type: \"AWS::Lambda::Function\", "
+    "Properties: { Name: e.FUNCTION_NAME, Alias: e.ALIAS_NAME, "
+    "CurrentVersion: e.CURRENT_VERSION, TargetVersion: e.TARGET_VERSION } } }] }; "
+    "if (e.PRE_TRAFFIC_HOOK) appspec.Hooks = [{ BeforeAllowTraffic: e.PRE_TRAFFIC_HOOK }]; "
+    "console.log(JSON.stringify({ applicationName: e.APPLICATION_NAME, "
+    "deploymentGroupName: e.DEPLOYMENT_GROUP_NAME, revision: { revisionType: \"AppSpecContent\", "
+    "appSpecContent: { content: JSON.stringify(appspec) } } }))' > deployment.json"
+)
+
+
+def build_spec_for_codedeploy() -> codebuild.BuildSpec:
+    """Publish function.zip as a new version and shift the alias to it through CodeDeploy."""
+    return buildspec(
+        {
+            "install": ["aws --version"],
+            "build": [
+                'aws lambda update-function-code --function-name "$FUNCTION_NAME" '
+                "--zip-file fileb://function.zip >/dev/null",
+                'aws lambda wait function-updated-v2 --function-name "$FUNCTION_NAME"',
+                'TARGET_VERSION=$(aws lambda publish-version --function-name "$FUNCTION_NAME" '
+                "--query Version --output text)",
+                'CURRENT_VERSION=$(aws lambda get-alias --function-name "$FUNCTION_NAME" '
+                '--name "$ALIAS_NAME" --query FunctionVersion --output text)',
+                'TARGET_VERSION="$TARGET_VERSION" CURRENT_VERSION="$CURRENT_VERSION" '
+                + APPSPEC_WRITER,
+                "DEPLOYMENT_ID=$(aws deploy create-deployment --cli-input-json "
+                "file://deployment.json --query deploymentId --output text)",
+                # Fails when the hook reports Failed, an alarm stops the shift, or it rolls back.
+                'aws deploy wait deployment-successful --deployment-id "$DEPLOYMENT_ID"',
+            ],
+        }
+    )
+
+
+class CodeDeployDeploy(Construct):
+    """The deploy action's project: a new version, shifted to by a CodeDeploy deployment."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        alias: lambda_.Alias,
+        deployment_group: codedeploy.ILambdaDeploymentGroup,
+        pre_traffic_hook: lambda_.IFunction | None = None,
+    ) -> None:
+        super().__init__(scope, id)
+        function = alias.version.lambda_
+        variables = {
+            "FUNCTION_NAME": function.function_name,
+            "ALIAS_NAME": alias.alias_name,
+            "APPLICATION_NAME": deployment_group.application.application_name,
+            "DEPLOYMENT_GROUP_NAME": deployment_group.deployment_group_name,
+            "PRE_TRAFFIC_HOOK": pre_traffic_hook.function_name if pre_traffic_hook else "",
+        }
+        self.project = NodeProject(
+            self,
+            "Project",
+            build_spec=build_spec_for_codedeploy(),
+            environment_variables={
+                k: codebuild.BuildEnvironmentVariable(value=v) for k, v in variables.items()
+            },
+        ).project
+        self.project.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "lambda:GetFunction",
+                    "lambda:UpdateFunctionCode",
+                    "lambda:PublishVersion",
+                    "lambda:GetAlias",
+                ],
+                resources=[function.function_arn, alias.function_arn],
+            )
+        )
+        self.project.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["codedeploy:CreateDeployment", "codedeploy:GetDeployment"],
+                resources=[deployment_group.deployment_group_arn],
+            )
+        )
+        self.project.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["codedeploy:GetDeploymentConfig"],
+                resources=[deployment_group.deployment_config.deployment_config_arn],
+            )
+        )
+        self.project.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["codedeploy:RegisterApplicationRevision", "codedeploy:GetApplicationRevision"],
+                resources=[deployment_group.application.application_arn],
+            )
+        )
