@@ -120,13 +120,10 @@ def build_spec_for_deploy() -> codebuild.BuildSpec:
     )
 
 
-class BuildProject(Construct):
-    """The Build stage's project: install and package on Linux, output function.zip."""
+class BuildProject(NodeProject):
+    """The Build stage's project: install and package on Linux, hand function.zip to the deploy."""
 
     def __init__(
         self, scope: Construct, id: str, *, encryption_key: kms.IKey | None = None
     ) -> None:
-        super().__init__(scope, id)
-        self.project = NodeProject(
-            self, "Node", build_spec=build_spec_for_build(), encryption_key=encryption_key
-        ).project
+        super().__init__(scope, id, build_spec=build_spec_for_build(), encryption_key=encryption_key)
