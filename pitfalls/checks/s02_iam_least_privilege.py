@@ -316,16 +316,21 @@ def wrong_trust(t: Template) -> Iterator[Violation]:
 
 # --- missing grants -------------------------------------------------------------------------
 
+def _lambda_env(props: dict[str, Json]) -> Iterator[tuple[str, Json]]:
+    variables = (props.get("Environment") or {}).get("Variables") or {}
+    yield from variables.items() if isinstance(variables, dict) else ()
+
+
+def _codebuild_env(props: dict[str, Json]) -> Iterator[tuple[str, Json]]:
+    for v in as_list((props.get("Environment") or {}).get("EnvironmentVariables")):
+        if isinstance(v, dict) and v.get("Type", "PLAINTEXT") == "PLAINTEXT":
+            yield str(v.get("Name")), v.get("Value")
+
+
+# Where a resource's role and plain environment variables are: type -> (role property, reader).
 ENV_PATHS = {
-    "AWS::Lambda::Function": ("Role", lambda p: ((p.get("Environment") or {}).get("Variables") or {}).items()),
-    "AWS::CodeBuild::Project": (
-        "ServiceRole",
-        lambda p: (
-            (str(v.get("Name")), v.get("Value"))
-            for v in as_list((p.get("Environment") or {}).get("EnvironmentVariables"))
-            if isinstance(v, dict) and v.get("Type", "PLAINTEXT") == "PLAINTEXT"
-        ),
-    ),
+    "AWS::Lambda::Function": ("Role", _lambda_env),
+    "AWS::CodeBuild::Project": ("ServiceRole", _codebuild_env),
 }
 
 
