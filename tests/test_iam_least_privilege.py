@@ -135,3 +135,52 @@ def test_acknowledge_managed_policy_checks_the_name() -> None:
     )
     assert not [f for f in r.findings if f.check.startswith("AwsSolutions-IAM4")]
     assert [f.reason for f in r.suppressed if f.check.startswith("AwsSolutions-IAM4")] == ["logs only"]
+
+
+def test_idiomatic_cdk_grants_raise_no_finding_of_ours() -> None:
+    """Precision on real CDK output: X-Ray, PutMetricData, a VPC project, CodeDeploy, DLQs,
+    KMS key policies and scoped grants all come out clean."""
+    import aws_cdk as cdk
+    from aws_cdk import aws_cloudwatch as cw
+    from aws_cdk import aws_codebuild as codebuild
+    from aws_cdk import aws_codedeploy as codedeploy
+    from aws_cdk import aws_dynamodb as ddb
+    from aws_cdk import aws_ec2 as ec2
+    from aws_cdk import aws_events as events
+    from aws_cdk import aws_events_targets as targets
+    from aws_cdk import aws_kms as kms
+    from aws_cdk import aws_lambda as lambda_
+    from aws_cdk import aws_s3 as s3
+    from aws_cdk import aws_sns as sns
+    from aws_cdk import aws_sqs as sqs
+
+    def build(stack: Any) -> None:
+        vpc = ec2.Vpc(stack, "Vpc", max_azs=1, nat_gateways=0)
+        fn = lambda_.Function(
+            stack, "Fn", runtime=lambda_.Runtime.NODEJS_24_X, handler="index.handler",
+            code=lambda_.Code.from_inline("exports.handler = async () => 1;"),
+            tracing=lambda_.Tracing.ACTIVE, vpc=vpc, dead_letter_queue_enabled=True,
+        )
+        topic = sns.Topic(stack, "Topic", master_key=kms.Key(stack, "TopicKey"))
+        topic.grant_publish(fn)
+        fn.add_environment("TOPIC_ARN", topic.topic_arn)
+        queue = sqs.Queue(stack, "Queue")
+        queue.grant_send_messages(fn)
+        fn.add_environment("QUEUE_URL", queue.queue_url)
+        table = ddb.Table(stack, "Table", partition_key=ddb.Attribute(
+            name="pk", type=ddb.AttributeType.STRING))
+        table.grant_read_write_data(fn)
+        fn.add_environment("TABLE", table.table_name)
+        cw.Metric.grant_put_metric_data(fn)
+        project = codebuild.PipelineProject(stack, "Project", vpc=vpc)
+        s3.Bucket(stack, "Bucket").grant_read_write(project)
+        rule = events.Rule(stack, "Rule", schedule=events.Schedule.rate(cdk.Duration.hours(1)))
+        rule.add_target(targets.CodeBuildProject(project))
+        alias = lambda_.Alias(stack, "Live", alias_name="live", version=fn.current_version)
+        codedeploy.LambdaDeploymentGroup(
+            stack, "Deploy", alias=alias,
+            deployment_config=codedeploy.LambdaDeploymentConfig.CANARY_10_PERCENT_5_MINUTES,
+        )
+
+    r = synth(build, nag=False)
+    assert [f for f in r.check_findings if f.scenario == 2] == []

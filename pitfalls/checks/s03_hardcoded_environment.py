@@ -158,8 +158,8 @@ def _stage_specific(name: str, stack: str) -> bool:
     requirement="A physical name carries the stage it belongs to, or is left to CloudFormation.",
     rationale=(
         "A name typed in without the stage is the same in dev and prod: the second stack to "
-        "deploy fails because the name is taken (bucket names in all of AWS, the others per "
-        "account and region), and a replacement of the resource fails the same way."
+        "deploy fails because the name is taken (bucket names in all of AWS, role names per "
+        "account, most others per account and region), and replacing the resource fails too."
     ),
     fix=(
         "Leave the name out (CloudFormation generates a unique one) or derive it from the "
