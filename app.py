@@ -1,20 +1,23 @@
 #!/usr/bin/env python3
 """The CDK app of the full pipeline: `npx cdk synth` from the repository root.
 
-The stage comes from context (`-c stage=prod`); account and region from the CLI's environment
-(CDK_DEFAULT_ACCOUNT / CDK_DEFAULT_REGION), never typed in.
+One validated configuration object (solutions/hardcoded_environment.py) says where and as what
+the app deploys: the stage from context (`-c stage=prod`, default in cdk.json), account and
+region from the CLI's environment (CDK_DEFAULT_ACCOUNT / CDK_DEFAULT_REGION, overridden by
+CDK_DEPLOY_*), never typed in. A wrong value stops the synth with one line on stderr.
 """
 
-import os
+import sys
 
 import aws_cdk as cdk
 
+from solutions.hardcoded_environment import ConfigError, DeploymentConfig
 from solutions.pipeline import PipelineStack
 
 app = cdk.App()
-stage = app.node.try_get_context("stage") or "dev"
-account = os.environ.get("CDK_DEFAULT_ACCOUNT")
-region = os.environ.get("CDK_DEFAULT_REGION")
-env = cdk.Environment(account=account, region=region) if account and region else None
-PipelineStack(app, f"PipelinePitfalls-{stage}", stage=stage, env=env)
+try:
+    config = DeploymentConfig.from_context(app)
+except ConfigError as exc:
+    sys.exit(f"app.py: {exc}")
+PipelineStack(app, config.stack_name, config=config, env=config.env)
 app.synth()

@@ -20,6 +20,7 @@ class Finding:
     tool: str = "pitfalls"  # pitfalls | cdk-nag | cfn-lint | cdk-validate
     stack: str = ""
     fix: str = ""
+    reason: str = ""  # why it was acknowledged (suppressed findings of CDK's validation report)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -82,7 +82,30 @@ def load_path(path: Path) -> tuple[list[Template], dict[str, Any] | None]:
             report = json.loads(report_file.read_text(encoding="utf-8"))
         except json.JSONDecodeError:
             raise InputError(f"{report_file}: malformed JSON") from None
-    return [load_template_file(f) for f in files], report
+    templates = [load_template_file(f) for f in files]
+    _apply_manifest_env(path, templates)
+    return templates, report
+
+
+def _apply_manifest_env(outdir: Path, templates: list[Template]) -> None:
+    """Give each stack template the environment the cdk.out manifest records for it."""
+    from pitfalls.template import concrete_env
+
+    try:
+        manifest = json.loads((outdir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return  # no manifest: a plain directory of templates, environment unknown
+    by_file: dict[str, str] = {}
+    for art in (manifest.get("artifacts") or {}).values():
+        if isinstance(art, dict) and art.get("type") == "aws:cloudformation:stack":
+            tfile = (art.get("properties") or {}).get("templateFile")
+            if tfile and isinstance(art.get("environment"), str):
+                by_file[Path(tfile).name] = art["environment"]
+    for t in templates:
+        env = by_file.get(f"{t.name}.template.json", "")
+        if env.startswith("aws://"):
+            account, _, region = env.removeprefix("aws://").partition("/")
+            t.account, t.region = concrete_env(account, region)
 
 
 def findings_for_path(path: Path, *, cfn_lint: bool = False) -> list[Finding]:

@@ -223,3 +223,59 @@ def flagged_ids(findings: Iterable[Finding]) -> list[str]:
         if f.resource:
             seen.setdefault(f.resource, None)
     return list(seen)
+
+
+class AcknowledgedTable:
+    """Acknowledged (suppressed) findings with the reason each was given."""
+
+    def __init__(self, findings: Iterable[Finding], title: str = "") -> None:
+        self.findings = sort_findings(list(findings))
+        self.title = title
+
+    def __len__(self) -> int:
+        return len(self.findings)
+
+    def __repr__(self) -> str:
+        head = f"{self.title}\n" if self.title else ""
+        if not self.findings:
+            return head + "Nothing acknowledged."
+        w = min(max(len(f.check) for f in self.findings), 70)
+        r = min(max(len(f.resource) for f in self.findings), 50)
+        lines = [f"{f.check[:w].ljust(w)}  {f.resource[:r].ljust(r)}  {f.reason}" for f in self.findings]
+        return head + "\n".join(lines) + f"\n{len(self.findings)} acknowledged."
+
+    def _repr_html_(self) -> str:
+        head = f"<div class='pp-h'>{html.escape(self.title)}</div>" if self.title else ""
+        if not self.findings:
+            return f"{STYLE}{head}<div class='pp-info'>Nothing acknowledged.</div>"
+        rows = "".join(
+            f"<tr><td><code>{html.escape(f.check)}</code></td>"
+            f"<td><code>{html.escape(f.resource)}</code></td><td>{html.escape(f.reason)}</td></tr>"
+            for f in self.findings
+        )
+        return (
+            f"{STYLE}{head}<table class='pp-t'><tr><th>acknowledged rule</th><th>resource</th>"
+            f"<th>reason</th></tr>{rows}</table>"
+        )
+
+
+class Table:
+    """A small plain table: a header row and rows of text."""
+
+    def __init__(self, header: Sequence[str], rows: Sequence[Sequence[str]], title: str = "") -> None:
+        self.header, self.rows, self.title = list(header), [list(r) for r in rows], title
+
+    def __repr__(self) -> str:
+        widths = [max(len(str(r[i])) for r in [self.header, *self.rows]) for i in range(len(self.header))]
+        lines = ["  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+                 for r in [self.header, *self.rows]]
+        return (f"{self.title}\n" if self.title else "") + "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        head = f"<div class='pp-h'>{html.escape(self.title)}</div>" if self.title else ""
+        th = "".join(f"<th>{html.escape(str(h))}</th>" for h in self.header)
+        body = "".join(
+            "<tr>" + "".join(f"<td><code>{html.escape(str(c))}</code></td>" for c in r) + "</tr>"
+            for r in self.rows
+        )
+        return f"{STYLE}{head}<table class='pp-t'><tr>{th}</tr>{body}</table>"

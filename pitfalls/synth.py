@@ -19,7 +19,7 @@ from typing import Any
 from pitfalls import _env
 from pitfalls.checks import run_checks
 from pitfalls.findings import Finding, sort_findings
-from pitfalls.template import Template
+from pitfalls.template import Template, concrete_env
 from pitfalls.tools import report_findings, scenario_for
 
 _env.configure()
@@ -102,12 +102,16 @@ def synth_app(
             s.stack_name: json.loads((out / s.template_file).read_text())
             for s in assembly.stacks
         }
+        envs = {
+            s.stack_name: concrete_env(s.environment.account, s.environment.region)
+            for s in assembly.stacks
+        }
         report_file = out / "validation-report.json"
         report = json.loads(report_file.read_text()) if report_file.exists() else None
 
     results: dict[str, SynthResult] = {}
     for name, data in templates.items():
-        tpl = Template(data, name)
+        tpl = Template(data, name, *envs[name])
         found, suppressed = report_findings(report, {name: tpl}) if report else ([], [])
         results[name] = SynthResult(
             stack=name,

@@ -54,6 +54,14 @@ def refs_in(value: Json) -> set[str]:
     return found
 
 
+def concrete_env(account: str | None, region: str | None) -> tuple[str | None, str | None]:
+    """Account and region as CDK recorded them, with its `unknown-*` placeholders as None."""
+    return (
+        None if not account or account.startswith("unknown-") else account,
+        None if not region or region.startswith("unknown-") else region,
+    )
+
+
 def as_list(value: Json) -> list[Json]:
     """CloudFormation lets many list-valued fields be a single value; normalise to a list."""
     if value is None:
@@ -67,6 +75,10 @@ class Template:
 
     data: dict[str, Json]
     name: str = ""
+    # The stack's deployment environment when the synth recorded one (cdk.out manifest or an
+    # in-process synth); None when environment-agnostic or unknown (a template file).
+    account: str | None = None
+    region: str | None = None
     _by_type: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:

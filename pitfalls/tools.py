@@ -116,7 +116,8 @@ def report_findings(
                     message=(v.get("description") or "").strip(),
                     tool=TOOL_OF_PLUGIN.get(plugin, plugin),
                     stack=stack,
-                    fix=(v.get("fix") or "").strip(),
+                    fix=(v.get("fix") or v.get("suggestedFix") or "").strip(),
+                    reason=(v.get("reason") or "").strip(),
                 )
             )
         return out

@@ -1,23 +1,31 @@
 """Scenario 04: CodeBuild projects that build, test and deploy a Node.js Lambda on Linux.
 
-Every project runs on a current Amazon-managed Linux standard image, carries its buildspec inline
-(so a missing buildspec.yml in the source cannot fail the build), pins the Node.js major version
-to the Lambda runtime's, writes to a log group that expires, and encrypts with the given key.
+Every project runs on a current Amazon-managed Linux standard image (Lambda runs the package on
+Amazon Linux), on the smallest compute type that fits an `npm ci` (BUILD_GENERAL1_SMALL: 2 vCPUs,
+up to 4 GiB), carries its buildspec inline (so a missing buildspec.yml in the source cannot fail
+the build), pins the Node.js major version to the Lambda runtime's, declares the artifact the
+next stage needs, writes to a log group that expires, and encrypts with the given key.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_codebuild as codebuild
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-# The Node.js major the function runs on; the build must test on the same one.
-NODE_MAJOR = "24"
+from solutions.lambda_runtime import RUNTIME
+
+# The Node.js major the function runs on (nodejs24.x -> "24"); the build must test on the same one.
+NODE_MAJOR = re.sub(r"^nodejs(\d+)\..*$", r"\1", RUNTIME.name)
+# Ubuntu standard 7.0 offers `runtime-versions: nodejs: 24` (aws-codebuild-docker-images #810).
 BUILD_IMAGE = codebuild.LinuxBuildImage.STANDARD_7_0
+COMPUTE_TYPE = codebuild.ComputeType.SMALL
 
 
 def buildspec(phases: dict[str, list[str]], **sections: Any) -> codebuild.BuildSpec:
@@ -48,6 +56,7 @@ class NodeProject(Construct):
         encryption_key: kms.IKey | None = None,
         environment_variables: dict[str, codebuild.BuildEnvironmentVariable] | None = None,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
+        role: iam.IRole | None = None,
     ) -> None:
         super().__init__(scope, id)
         self.log_group = logs.LogGroup(
@@ -63,10 +72,11 @@ class NodeProject(Construct):
             build_spec=build_spec,
             environment=codebuild.BuildEnvironment(
                 build_image=BUILD_IMAGE,
-                compute_type=codebuild.ComputeType.SMALL,
+                compute_type=COMPUTE_TYPE,
             ),
             environment_variables=environment_variables,
             encryption_key=encryption_key,
+            role=role,
             logging=codebuild.LoggingOptions(
                 cloud_watch=codebuild.CloudWatchLoggingOptions(log_group=self.log_group)
             ),
@@ -83,7 +93,7 @@ def build_spec_for_build() -> codebuild.BuildSpec:
                 "if [ -d node_modules ]; then zip -qr function.zip node_modules; fi",
             ],
         },
-        artifacts={"files": ["function.zip"]},
+        artifacts={"files": ["function.zip"]},  # the Package artifact the deploy stage reads
     )
 
 
@@ -108,3 +118,12 @@ def build_spec_for_deploy() -> codebuild.BuildSpec:
             ],
         }
     )
+
+
+class BuildProject(NodeProject):
+    """The Build stage's project: install and package on Linux, hand function.zip to the deploy."""
+
+    def __init__(
+        self, scope: Construct, id: str, *, encryption_key: kms.IKey | None = None
+    ) -> None:
+        super().__init__(scope, id, build_spec=build_spec_for_build(), encryption_key=encryption_key)

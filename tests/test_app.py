@@ -40,3 +40,16 @@ def test_stage_from_context(tmp_path: Path) -> None:
     )
     assert r.returncode == 0, r.stderr[-2000:]
     assert (tmp_path / "out" / "PipelinePitfalls-prod.template.json").exists()
+
+
+def test_invalid_stage_stops_the_synth_with_one_line(tmp_path: Path) -> None:
+    node = node_executable()
+    assert node
+    r = subprocess.run(
+        [node, str(ROOT / "node_modules/aws-cdk/bin/cdk"), "synth", "--quiet", "-c", "stage=prd",
+         "-o", str(tmp_path / "out")],
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    assert r.returncode != 0
+    assert "app.py: stage 'prd' is not one of dev, test, prod" in r.stderr
+    assert "Traceback" not in r.stderr
