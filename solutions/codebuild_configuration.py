@@ -15,8 +15,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-# The Node.js major the function runs on; the build must test on the same one.
-NODE_MAJOR = "24"
+from solutions.lambda_runtime import NODE_MAJOR  # the function's runtime decides the build's Node
+
 BUILD_IMAGE = codebuild.LinuxBuildImage.STANDARD_7_0
 
 
@@ -93,7 +93,20 @@ def build_spec_for_tests() -> codebuild.BuildSpec:
 
 
 def build_spec_for_deploy() -> codebuild.BuildSpec:
-    """Publish function.zip as a new version and point the live alias at it."""
+    """Publish function.zip as a new version and let CodeDeploy shift the live alias to it.
+
+    The deployment group decides how traffic moves (canary, with rollback on alarm); waiting for
+    the deployment makes a rolled-back release fail this action, so the stage rolls back too.
+    """
+    # AppSpec for a Lambda deployment: which alias moves, from which version to which.
+    revision = (
+        "node -e 'const [Name, Alias, CurrentVersion, TargetVersion] = process.argv.slice(1);"
+        " const props = JSON.stringify({Name, Alias, CurrentVersion, TargetVersion});"
+        " const content = `{\"version\": 0.0, \"Resources\": [{\"app\": {\"Type\":"
+        " \"AWS::Lambda::Function\", \"Properties\": ${props}}}]}`;"
+        " console.log(JSON.stringify({revisionType: \"AppSpecContent\", appSpecContent: {content}}))'"
+        ' "$FUNCTION_NAME" "$ALIAS_NAME" "$CURRENT" "$TARGET" > revision.json'
+    )
     return buildspec(
         {
             "install": ["aws --version"],
@@ -101,10 +114,17 @@ def build_spec_for_deploy() -> codebuild.BuildSpec:
                 'aws lambda update-function-code --function-name "$FUNCTION_NAME" '
                 "--zip-file fileb://function.zip >/dev/null",
                 'aws lambda wait function-updated-v2 --function-name "$FUNCTION_NAME"',
-                'VERSION=$(aws lambda publish-version --function-name "$FUNCTION_NAME" '
+                'TARGET=$(aws lambda publish-version --function-name "$FUNCTION_NAME" '
+                '--description "source version ${SOURCE_VERSION_ID:-unknown}" '
                 "--query Version --output text)",
-                'aws lambda update-alias --function-name "$FUNCTION_NAME" '
-                '--name "$ALIAS_NAME" --function-version "$VERSION"',
+                'CURRENT=$(aws lambda get-alias --function-name "$FUNCTION_NAME" '
+                '--name "$ALIAS_NAME" --query FunctionVersion --output text)',
+                revision,
+                'if [ "$CURRENT" = "$TARGET" ]; then echo "version $TARGET is already live"; else '
+                'DEPLOYMENT=$(aws deploy create-deployment --application-name "$APPLICATION_NAME" '
+                '--deployment-group-name "$DEPLOYMENT_GROUP_NAME" --revision file://revision.json '
+                '--query deploymentId --output text) && '
+                'aws deploy wait deployment-successful --deployment-id "$DEPLOYMENT"; fi',
             ],
         }
     )

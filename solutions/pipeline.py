@@ -19,9 +19,10 @@ from solutions.codebuild_configuration import (
     build_spec_for_deploy,
     build_spec_for_tests,
 )
-from solutions.incomplete_pipeline_stages import DeliveryPipeline
-from solutions.lambda_runtime import ALIAS_NAME, ApplicationFunction
+from solutions.failure_notifications import FailureNotifications, notification_email
+from solutions.lambda_runtime import ApplicationFunction
 from solutions.s3_source_bucket import SourceBucket
+from solutions.versioning_and_rollback import ALIAS_NAME, GradualRelease, ReleasePipeline
 
 
 class PipelineStack(Stack):
@@ -31,31 +32,55 @@ class PipelineStack(Stack):
         super().__init__(scope, id, **kwargs)
         source = SourceBucket(self, "Source")
         app = ApplicationFunction(self, "App", stage=stage)
+        release = GradualRelease(self, "Release", function=app.function)
         build = NodeProject(self, "Build", build_spec=build_spec_for_build())
         tests = NodeProject(self, "Tests", build_spec=build_spec_for_tests())
+        group = release.deployment_group
         deploy = NodeProject(
             self,
             "Deploy",
             build_spec=build_spec_for_deploy(),
             environment_variables={
-                "FUNCTION_NAME": codebuild.BuildEnvironmentVariable(
-                    value=app.function.function_name
-                ),
-                "ALIAS_NAME": codebuild.BuildEnvironmentVariable(value=ALIAS_NAME),
+                name: codebuild.BuildEnvironmentVariable(value=value)
+                for name, value in {
+                    "FUNCTION_NAME": app.function.function_name,
+                    "ALIAS_NAME": ALIAS_NAME,
+                    "APPLICATION_NAME": group.application.application_name,
+                    "DEPLOYMENT_GROUP_NAME": group.deployment_group_name,
+                }.items()
             },
         )
+        # The deploy step publishes a version, then asks CodeDeploy to move the alias to it.
         deploy.project.add_to_role_policy(
             iam.PolicyStatement(
                 actions=[
                     "lambda:GetFunction",
                     "lambda:UpdateFunctionCode",
                     "lambda:PublishVersion",
-                    "lambda:UpdateAlias",
+                    "lambda:GetAlias",
                 ],
-                resources=[app.function.function_arn, app.alias.function_arn],
+                resources=[app.function.function_arn, release.alias.function_arn],
             )
         )
-        self.pipeline = DeliveryPipeline(
+        deploy.project.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["codedeploy:CreateDeployment", "codedeploy:GetDeployment"],
+                resources=[group.deployment_group_arn],
+            )
+        )
+        deploy.project.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["codedeploy:GetDeploymentConfig"],
+                resources=[group.deployment_config.deployment_config_arn],
+            )
+        )
+        deploy.project.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["codedeploy:RegisterApplicationRevision", "codedeploy:GetApplicationRevision"],
+                resources=[group.application.application_arn],
+            )
+        )
+        self.pipeline = ReleasePipeline(
             self,
             "Delivery",
             source_bucket=source.bucket,
@@ -63,5 +88,8 @@ class PipelineStack(Stack):
             test_project=tests.project,
             deploy_project=deploy.project,
         ).pipeline
+        FailureNotifications(
+            self, "Notifications", pipeline=self.pipeline, email=notification_email(self)
+        )
         Tags.of(self).add("Project", "pipeline-pitfalls")
         Tags.of(self).add("Environment", stage)
