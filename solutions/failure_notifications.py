@@ -70,7 +70,7 @@ class FailureNotifications(Construct):
             f"(execution {events.EventField.from_path('$.detail.execution-id')})."
         )
         self.rule = pipeline.on_state_change(
-            "ExecutionFailed",
+            "Notify",
             description="A pipeline execution failed",
             event_pattern=events.EventPattern(detail={"state": ["FAILED"]}),
             target=targets.SnsTopic(self.topic, message=message),

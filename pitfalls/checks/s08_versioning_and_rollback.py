@@ -50,7 +50,8 @@ def no_published_version(t: Template) -> Iterator[Violation]:
         if not aliases:
             yield lid, "no alias and no published version: every deploy replaces $LATEST in place"
         elif not any(_on_published_version(t, a) for a in aliases):
-            yield lid, f"alias {', '.join(aliases)} points at $LATEST, not at a published version"
+            for alias in aliases:
+                yield alias, f"alias of {lid} points at $LATEST, not at a published version"
 
 
 def _deployment_group_of(t: Template, alias: str) -> str | None:
