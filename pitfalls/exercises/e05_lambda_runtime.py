@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from pitfalls.checks.s05_lambda_runtime import runtime_lifecycle
 from pitfalls.exercise import Exercise, register
 from pitfalls.exercises._harness import reference_projects
+
+# The runtime to move to, as the pinned lifecycle data names it (not typed in here).
+SUCCESSOR = str(runtime_lifecycle().get("nodejs14.x", {}).get("successor") or "nodejs24.x")
+CONSTANT = "NODEJS_" + SUCCESSOR.removeprefix("nodejs").replace(".", "_").upper()
 
 
 def harness(stack: Any, cls: type) -> None:
@@ -31,11 +36,11 @@ register(
         ),
         harness=harness,
         hints=(
-            "AWS::Lambda::Function needs Runtime: nodejs24.x (the successor cfn-lint's lifecycle "
-            "table names for every older Node.js runtime), matching the buildspec's "
-            "runtime-versions nodejs: 24; its code must not require('aws-sdk') nor answer "
-            "through a callback.",
-            "runtime=lambda_.Runtime.NODEJS_24_X, handler='src/index.handler', "
+            f"AWS::Lambda::Function needs Runtime: {SUCCESSOR} (the successor cfn-lint's lifecycle "
+            "table names for the older Node.js runtimes), the Node.js major the buildspecs' "
+            "runtime-versions install; its code must not require('aws-sdk') nor answer through "
+            "a callback.",
+            f"runtime=lambda_.Runtime.{CONSTANT}, handler='src/index.handler', "
             "code=lambda_.Code.from_asset(str(APP_SOURCE), exclude=['test', 'node_modules']): "
             "the course's lambda_src/ has an async handler and no SDK v2.",
         ),
