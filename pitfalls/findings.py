@@ -31,5 +31,5 @@ def sort_findings(findings: list[Finding]) -> list[Finding]:
     rank = {s: i for i, s in enumerate(SEVERITIES)}
     return sorted(
         set(findings),
-        key=lambda f: (f.stack, f.scenario or 99, rank.get(f.severity, 9), f.check, f.resource),
+        key=lambda f: (f.stack, f.scenario or 99, rank.get(f.severity, 9), f.check, f.resource, f.message),
     )

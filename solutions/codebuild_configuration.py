@@ -9,7 +9,6 @@ next stage needs, writes to a log group that expires, and encrypts with the give
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from aws_cdk import RemovalPolicy
@@ -19,10 +18,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from solutions.lambda_runtime import RUNTIME
+from solutions.lambda_runtime import NODE_MAJOR  # the function's runtime decides the build's Node
 
-# The Node.js major the function runs on (nodejs24.x -> "24"); the build must test on the same one.
-NODE_MAJOR = re.sub(r"^nodejs(\d+)\..*$", r"\1", RUNTIME.name)
 # Ubuntu standard 7.0 offers `runtime-versions: nodejs: 24` (aws-codebuild-docker-images #810).
 BUILD_IMAGE = codebuild.LinuxBuildImage.STANDARD_7_0
 COMPUTE_TYPE = codebuild.ComputeType.SMALL
@@ -102,19 +99,71 @@ def build_spec_for_tests() -> codebuild.BuildSpec:
     return buildspec({"install": ["npm ci"], "build": ["npm test"]})
 
 
+# Writes deployment.json, the CreateDeployment request for a Lambda AppSpec: which alias moves,
+# from which version to which, with the pre-traffic hook when PRE_TRAFFIC_HOOK names one. The
+# AppSpec version must read 0.0, which JSON.stringify of a number would write as 0, so it is
+# spliced in as text.
+APPSPEC_WRITER = (
+    "node -e 'const e = process.env; "
+    "const spec = { Resources: [{ app: { Type: \"AWS::Lambda::Function\", "
+    "Properties: { Name: e.FUNCTION_NAME, Alias: e.ALIAS_NAME, "
+    "CurrentVersion: e.CURRENT_VERSION, TargetVersion: e.TARGET_VERSION } } }] }; "
+    "if (e.PRE_TRAFFIC_HOOK) spec.Hooks = [{ BeforeAllowTraffic: e.PRE_TRAFFIC_HOOK }]; "
+    "const content = \"{\\\"version\\\": 0.0, \" + JSON.stringify(spec).slice(1); "
+    "console.log(JSON.stringify({ applicationName: e.APPLICATION_NAME, "
+    "deploymentGroupName: e.DEPLOYMENT_GROUP_NAME, revision: { revisionType: \"AppSpecContent\", "
+    "appSpecContent: { content } } }))' > deployment.json"
+)
+
+
+def _publish_version() -> list[str]:
+    """Upload function.zip, wait for the update, publish it as TARGET_VERSION."""
+    return [
+        'aws lambda update-function-code --function-name "$FUNCTION_NAME" '
+        "--zip-file fileb://function.zip >/dev/null",
+        'aws lambda wait function-updated-v2 --function-name "$FUNCTION_NAME"',
+        'TARGET_VERSION=$(aws lambda publish-version --function-name "$FUNCTION_NAME" '
+        '--description "source version ${SOURCE_VERSION_ID:-unknown}" '
+        "--query Version --output text)",
+    ]
+
+
 def build_spec_for_deploy() -> codebuild.BuildSpec:
-    """Publish function.zip as a new version and point the live alias at it."""
+    """Publish function.zip as a new version and let CodeDeploy shift the live alias to it.
+
+    The deployment group decides how traffic moves (canary, rollback on alarm) and runs the
+    pre-traffic hook; waiting for the deployment makes a rolled-back release fail this action, so
+    the stage rolls back too. Project variables: FUNCTION_NAME, ALIAS_NAME, APPLICATION_NAME,
+    DEPLOYMENT_GROUP_NAME, PRE_TRAFFIC_HOOK (may be empty).
+    """
     return buildspec(
         {
             "install": ["aws --version"],
             "build": [
-                'aws lambda update-function-code --function-name "$FUNCTION_NAME" '
-                "--zip-file fileb://function.zip >/dev/null",
-                'aws lambda wait function-updated-v2 --function-name "$FUNCTION_NAME"',
-                'VERSION=$(aws lambda publish-version --function-name "$FUNCTION_NAME" '
-                "--query Version --output text)",
+                *_publish_version(),
+                'CURRENT_VERSION=$(aws lambda get-alias --function-name "$FUNCTION_NAME" '
+                '--name "$ALIAS_NAME" --query FunctionVersion --output text)',
+                'TARGET_VERSION="$TARGET_VERSION" CURRENT_VERSION="$CURRENT_VERSION" '
+                + APPSPEC_WRITER,
+                'if [ "$CURRENT_VERSION" = "$TARGET_VERSION" ]; then '
+                'echo "version $TARGET_VERSION is already live"; else '
+                "DEPLOYMENT_ID=$(aws deploy create-deployment --cli-input-json "
+                "file://deployment.json --query deploymentId --output text) && "
+                'aws deploy wait deployment-successful --deployment-id "$DEPLOYMENT_ID"; fi',
+            ],
+        }
+    )
+
+
+def build_spec_for_alias_deploy() -> codebuild.BuildSpec:
+    """Publish function.zip as a new version and point the alias at it at once (no CodeDeploy)."""
+    return buildspec(
+        {
+            "install": ["aws --version"],
+            "build": [
+                *_publish_version(),
                 'aws lambda update-alias --function-name "$FUNCTION_NAME" '
-                '--name "$ALIAS_NAME" --function-version "$VERSION"',
+                '--name "$ALIAS_NAME" --function-version "$TARGET_VERSION"',
             ],
         }
     )

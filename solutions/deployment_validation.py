@@ -8,9 +8,9 @@ Three checks, at three moments of a CodeDeploy traffic shift of the function's a
 - after the deploy action: a smoke test through the alias, as a caller sees it, in the deploy
   stage, so that a failure fails the pipeline.
 
-The deploy action must start a CodeDeploy deployment (`CodeDeployDeploy` below) for any of this
-to run: `aws lambda update-alias` moves the alias itself and skips the hook, the canary and the
-alarms.
+The deploy action must start a CodeDeploy deployment for any of this to run
+(`solutions.iam_least_privilege.DeployProject` given the deployment group and the hook):
+`aws lambda update-alias` moves the alias itself and skips the hook, the canary and the alarms.
 """
 
 from __future__ import annotations
@@ -263,97 +263,3 @@ class ValidatedDeployment(Construct):
 
 # --- the deploy action: through CodeDeploy, so that all of the above runs ------------------------
 
-APPSPEC_WRITER = (
-    "node -e 'const e = process.env; "
-    "const appspec = { version: 0.0, Resources: [{ app: { Type: \"AWS::Lambda::Function\", "
-    "Properties: { Name: e.FUNCTION_NAME, Alias: e.ALIAS_NAME, "
-    "CurrentVersion: e.CURRENT_VERSION, TargetVersion: e.TARGET_VERSION } } }] }; "
-    "if (e.PRE_TRAFFIC_HOOK) appspec.Hooks = [{ BeforeAllowTraffic: e.PRE_TRAFFIC_HOOK }]; "
-    "console.log(JSON.stringify({ applicationName: e.APPLICATION_NAME, "
-    "deploymentGroupName: e.DEPLOYMENT_GROUP_NAME, revision: { revisionType: \"AppSpecContent\", "
-    "appSpecContent: { content: JSON.stringify(appspec) } } }))' > deployment.json"
-)
-
-
-def build_spec_for_codedeploy() -> codebuild.BuildSpec:
-    """Publish function.zip as a new version and shift the alias to it through CodeDeploy."""
-    return buildspec(
-        {
-            "install": ["aws --version"],
-            "build": [
-                'aws lambda update-function-code --function-name "$FUNCTION_NAME" '
-                "--zip-file fileb://function.zip >/dev/null",
-                'aws lambda wait function-updated-v2 --function-name "$FUNCTION_NAME"',
-                'TARGET_VERSION=$(aws lambda publish-version --function-name "$FUNCTION_NAME" '
-                "--query Version --output text)",
-                'CURRENT_VERSION=$(aws lambda get-alias --function-name "$FUNCTION_NAME" '
-                '--name "$ALIAS_NAME" --query FunctionVersion --output text)',
-                'TARGET_VERSION="$TARGET_VERSION" CURRENT_VERSION="$CURRENT_VERSION" '
-                + APPSPEC_WRITER,
-                "DEPLOYMENT_ID=$(aws deploy create-deployment --cli-input-json "
-                "file://deployment.json --query deploymentId --output text)",
-                # Fails when the hook reports Failed, an alarm stops the shift, or it rolls back.
-                'aws deploy wait deployment-successful --deployment-id "$DEPLOYMENT_ID"',
-            ],
-        }
-    )
-
-
-class CodeDeployDeploy(Construct):
-    """The deploy action's project: a new version, shifted to by a CodeDeploy deployment."""
-
-    def __init__(
-        self,
-        scope: Construct,
-        id: str,
-        *,
-        alias: lambda_.Alias,
-        deployment_group: codedeploy.ILambdaDeploymentGroup,
-        pre_traffic_hook: lambda_.IFunction | None = None,
-    ) -> None:
-        super().__init__(scope, id)
-        function = alias.version.lambda_
-        variables = {
-            "FUNCTION_NAME": function.function_name,
-            "ALIAS_NAME": alias.alias_name,
-            "APPLICATION_NAME": deployment_group.application.application_name,
-            "DEPLOYMENT_GROUP_NAME": deployment_group.deployment_group_name,
-            "PRE_TRAFFIC_HOOK": pre_traffic_hook.function_name if pre_traffic_hook else "",
-        }
-        self.project = NodeProject(
-            self,
-            "Project",
-            build_spec=build_spec_for_codedeploy(),
-            environment_variables={
-                k: codebuild.BuildEnvironmentVariable(value=v) for k, v in variables.items()
-            },
-        ).project
-        self.project.add_to_role_policy(
-            iam.PolicyStatement(
-                actions=[
-                    "lambda:GetFunction",
-                    "lambda:UpdateFunctionCode",
-                    "lambda:PublishVersion",
-                    "lambda:GetAlias",
-                ],
-                resources=[function.function_arn, alias.function_arn],
-            )
-        )
-        self.project.add_to_role_policy(
-            iam.PolicyStatement(
-                actions=["codedeploy:CreateDeployment", "codedeploy:GetDeployment"],
-                resources=[deployment_group.deployment_group_arn],
-            )
-        )
-        self.project.add_to_role_policy(
-            iam.PolicyStatement(
-                actions=["codedeploy:GetDeploymentConfig"],
-                resources=[deployment_group.deployment_config.deployment_config_arn],
-            )
-        )
-        self.project.add_to_role_policy(
-            iam.PolicyStatement(
-                actions=["codedeploy:RegisterApplicationRevision", "codedeploy:GetApplicationRevision"],
-                resources=[deployment_group.application.application_arn],
-            )
-        )

@@ -21,23 +21,29 @@ from typing import Any
 import jsii
 from aws_cdk import Acknowledgment, IAspect, Stack, Validations
 from aws_cdk import aws_codebuild as codebuild
+from aws_cdk import aws_codedeploy as codedeploy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct, IConstruct
 
-from solutions.codebuild_configuration import NodeProject, build_spec_for_deploy
-from solutions.lambda_runtime import ALIAS_NAME
+from solutions.codebuild_configuration import (
+    NodeProject,
+    build_spec_for_alias_deploy,
+    build_spec_for_deploy,
+)
 
 NAG_PACK = "AwsSolutions"  # cdk-nag's plugin name: the namespace CDK matches acknowledgments in
 
-# What the deploy buildspec calls: update the code, wait for it, publish a version, move the alias.
+# What the deploy buildspecs call: update the code, wait for it, publish a version, then either
+# move the alias (no deployment group) or read it and let CodeDeploy move it.
 DEPLOY_FUNCTION_ACTIONS = [
     "lambda:GetFunction",  # `aws lambda wait function-updated-v2` polls GetFunction
     "lambda:UpdateFunctionCode",
     "lambda:PublishVersion",
 ]
 DEPLOY_ALIAS_ACTIONS = ["lambda:UpdateAlias"]
+CODEDEPLOY_ALIAS_ACTIONS = ["lambda:GetAlias"]
 
 
 def nag_id(rule: str, finding: str = "") -> str:
@@ -152,7 +158,11 @@ def acknowledge_managed_policy(role: iam.IRole, policy_name: str, reason: str) -
 
 
 class DeployProject(Construct):
-    """The deploy stage's CodeBuild project, trusted by CodeBuild, allowed exactly the deploy."""
+    """The deploy stage's CodeBuild project, trusted by CodeBuild, allowed exactly the deploy.
+
+    With a deployment group, the project publishes a version and lets CodeDeploy shift the alias
+    to it (scenario 08); without one, it moves the alias itself.
+    """
 
     def __init__(
         self,
@@ -161,6 +171,8 @@ class DeployProject(Construct):
         *,
         function: lambda_.IFunction,
         alias: lambda_.IAlias,
+        deployment_group: codedeploy.ILambdaDeploymentGroup | None = None,
+        pre_traffic_hook: lambda_.IFunction | None = None,
         encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, id)
@@ -170,26 +182,58 @@ class DeployProject(Construct):
             assumed_by=iam.ServicePrincipal("codebuild.amazonaws.com"),
             description="Deploy stage: updates one function, publishes a version, moves its alias",
         )
+        variables = {"FUNCTION_NAME": function.function_name, "ALIAS_NAME": alias.alias_name}
+        if deployment_group is not None:
+            variables |= {
+                "APPLICATION_NAME": deployment_group.application.application_name,
+                "DEPLOYMENT_GROUP_NAME": deployment_group.deployment_group_name,
+                "PRE_TRAFFIC_HOOK": pre_traffic_hook.function_name if pre_traffic_hook else "",
+            }
         self.project = NodeProject(
             self,
             "Project",
-            build_spec=build_spec_for_deploy(),
+            build_spec=build_spec_for_deploy() if deployment_group else build_spec_for_alias_deploy(),
             role=self.role,
             encryption_key=encryption_key,
             environment_variables={
-                "FUNCTION_NAME": codebuild.BuildEnvironmentVariable(value=function.function_name),
-                "ALIAS_NAME": codebuild.BuildEnvironmentVariable(value=ALIAS_NAME),
+                k: codebuild.BuildEnvironmentVariable(value=v) for k, v in variables.items()
             },
         ).project
         self.role.add_to_policy(
             iam.PolicyStatement(actions=DEPLOY_FUNCTION_ACTIONS, resources=[function.function_arn])
         )
+        alias_actions = CODEDEPLOY_ALIAS_ACTIONS if deployment_group else DEPLOY_ALIAS_ACTIONS
         self.role.add_to_policy(
             iam.PolicyStatement(
-                actions=DEPLOY_ALIAS_ACTIONS,
-                resources=[function.function_arn, alias.function_arn],
+                actions=alias_actions, resources=[function.function_arn, alias.function_arn]
             )
         )
+        if deployment_group is not None:
+            self._allow_codedeploy(deployment_group)
         acknowledge_scoped_grants(
             self, reason="CDK grant to the deploy project, scoped to one resource of this stack"
+        )
+
+    def _allow_codedeploy(self, group: codedeploy.ILambdaDeploymentGroup) -> None:
+        """Start and watch deployments of this one group, nothing else."""
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["codedeploy:CreateDeployment", "codedeploy:GetDeployment"],
+                resources=[group.deployment_group_arn],
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["codedeploy:GetDeploymentConfig"],
+                resources=[group.deployment_config.deployment_config_arn],
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "codedeploy:RegisterApplicationRevision",
+                    "codedeploy:GetApplicationRevision",
+                ],
+                resources=[group.application.application_arn],
+            )
         )

@@ -11,20 +11,19 @@ from typing import Any
 from aws_cdk import Stack, Tags
 from constructs import Construct
 
-from solutions.codebuild_configuration import (
-    NodeProject,
-    build_spec_for_build,
-)
+from solutions.codebuild_configuration import NodeProject, build_spec_for_build
+from solutions.deployment_validation import ValidatedDeployment, add_smoke_test
+from solutions.failure_notifications import FailureNotifications, notification_email
 from solutions.hardcoded_environment import DeploymentConfig
 from solutions.iam_least_privilege import (
     DeployProject,
     acknowledge_managed_policy,
     acknowledge_scoped_grants,
 )
-from solutions.incomplete_pipeline_stages import DeliveryPipeline
 from solutions.lambda_runtime import ApplicationFunction
 from solutions.s3_source_bucket import SourceBucket
 from solutions.test_integration import UnitTests
+from solutions.versioning_and_rollback import GradualRelease, ReleasePipeline
 
 
 class PipelineStack(Stack):
@@ -43,10 +42,23 @@ class PipelineStack(Stack):
         config = config or DeploymentConfig(stage=stage)
         source = SourceBucket(self, "Source")
         app = ApplicationFunction(self, "App", stage=config.stage)
+        # Versions behind a live alias, shifted by CodeDeploy (08), checked by a hook, alarms and a
+        # smoke test (14).
+        release = GradualRelease(self, "Release", function=app.function)
+        validation = ValidatedDeployment(
+            self, "Validation", alias=release.alias, deployment_group=release.deployment_group
+        )
         build = NodeProject(self, "Build", build_spec=build_spec_for_build())
         tests = UnitTests(self, "Tests")
-        deploy = DeployProject(self, "Deploy", function=app.function, alias=app.alias)
-        self.pipeline = DeliveryPipeline(
+        deploy = DeployProject(
+            self,
+            "Deploy",
+            function=app.function,
+            alias=release.alias,
+            deployment_group=release.deployment_group,
+            pre_traffic_hook=validation.pre_traffic_hook,
+        )
+        self.pipeline = ReleasePipeline(
             self,
             "Delivery",
             source_bucket=source.bucket,
@@ -54,14 +66,24 @@ class PipelineStack(Stack):
             test_project=tests.project,
             deploy_project=deploy.project,
         ).pipeline
+        add_smoke_test(self.pipeline, validation.smoke_test)
+        FailureNotifications(
+            self, "Notifications", pipeline=self.pipeline, email=notification_email(self)
+        )
         # cdk-nag's IAM findings that are not findings: CDK grants scoped to one resource, and
-        # the logs-only execution policy Lambda documents for a function's role.
+        # the narrow AWS managed policies AWS documents for these service roles.
         acknowledge_scoped_grants(self, reason="CDK grant scoped to one resource of this stack")
-        if app.function.role is not None:
-            acknowledge_managed_policy(
-                app.function.role,
-                "AWSLambdaBasicExecutionRole",
-                reason="AWS managed execution policy: CloudWatch Logs writes only",
-            )
+        logs_only = "AWS managed execution policy: CloudWatch Logs writes only"
+        for role, policy, reason in (
+            (app.function.role, "AWSLambdaBasicExecutionRole", logs_only),
+            (validation.pre_traffic_hook.role, "AWSLambdaBasicExecutionRole", logs_only),
+            (
+                release.deployment_group.role,
+                "AWSCodeDeployRoleForLambdaLimited",
+                "the AWS managed policy CodeDeploy documents for Lambda deployments",
+            ),
+        ):
+            if role is not None:
+                acknowledge_managed_policy(role, policy, reason=reason)
         Tags.of(self).add("Project", config.app_name)
         Tags.of(self).add("Environment", config.stage)

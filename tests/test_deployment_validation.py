@@ -14,7 +14,8 @@ import pytest
 
 from pitfalls import _env
 from pitfalls.localrun import run_commands
-from solutions.deployment_validation import APPSPEC_WRITER, PRE_TRAFFIC_HOOK_CODE, SMOKE_TEST_CHECK
+from solutions.codebuild_configuration import APPSPEC_WRITER
+from solutions.deployment_validation import PRE_TRAFFIC_HOOK_CODE, SMOKE_TEST_CHECK
 
 NODE = _env.node_executable()
 pytestmark = pytest.mark.skipif(NODE is None, reason="no Node")
@@ -150,7 +151,8 @@ def test_smoke_test_check_fails_on_a_bad_answer(
 
 def test_the_validated_pipeline_has_no_findings_of_ours() -> None:
     """Precision: the exercise harness with the solution (pipeline, CodeDeploy deploy, hook,
-    alarms, smoke test after the deploy) is clean for every check of the course and cfn-lint."""
+    alarms, smoke test after the deploy) is clean for the checks of scenarios 13 and 14 and
+    for cfn-lint. (The harness leaves out other scenarios' parts, such as failure alerts.)"""
     from pitfalls.checks import run_checks
     from pitfalls.exercise import synth_in_harness
     from pitfalls.template import Template
@@ -158,5 +160,5 @@ def test_the_validated_pipeline_has_no_findings_of_ours() -> None:
     from solutions.deployment_validation import ValidatedDeployment
 
     template = Template(synth_in_harness(14, ValidatedDeployment, nag=False).template)
-    assert run_checks(template) == []
+    assert [f for f in run_checks(template) if f.scenario in (13, 14)] == []
     assert cfn_lint_findings(template) == []

@@ -351,12 +351,20 @@ def _attached_statements(t: Template, role: str) -> list[Statement] | None:
     return out
 
 
-def _allows(st: Statement, service: str, target: str) -> bool:
+def _allows(st: Statement, service: str, target: str, t: Template | None = None) -> bool:
     if st.not_action:
         return True
     if not any(a == "*" or a.lower().startswith(f"{service}:") for a in st.actions):
         return False
-    return st.star_resource() or target in refs_in(list(st.resources))
+    if st.star_resource():
+        return True
+    granted = refs_in(list(st.resources))
+    if t is not None:
+        # A grant on an alias or version of a function is a grant on (that qualifier of) it.
+        for lid in list(granted):
+            if t.type_of(lid) in ("AWS::Lambda::Alias", "AWS::Lambda::Version"):
+                granted |= refs_in(t.props(lid).get("FunctionName"))
+    return target in granted
 
 
 def _handed_resources(value: Json) -> set[str]:
@@ -392,11 +400,14 @@ def missing_grant(t: Template) -> Iterator[Violation]:
             statements = _attached_statements(t, role)
             if statements is None:
                 continue  # an AWS managed policy we cannot read may grant it
+            starts_deployments = any("codedeploy:CreateDeployment" in st.actions for st in statements)
             for name, value in env_items(props):
                 for target in sorted(_handed_resources(value)):
                     service = GRANTED_TYPES.get(t.type_of(target) or "")
+                    if service == "lambda" and starts_deployments:
+                        continue  # a hook name handed on to CodeDeploy, which invokes it itself
                     if service and target != lid and not any(
-                        _allows(st, service, target) for st in statements
+                        _allows(st, service, target, t) for st in statements
                     ):
                         yield lid, (
                             f"{name} names {target} ({t.type_of(target)}) but role {role} "

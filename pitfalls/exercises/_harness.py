@@ -19,3 +19,12 @@ def reference_projects(stack: Any) -> dict[str, Any]:
         "test_project": NodeProject(stack, "Tests", build_spec=build_spec_for_tests()).project,
         "deploy_project": NodeProject(stack, "Deploy", build_spec=build_spec_for_deploy()).project,
     }
+
+
+def reference_alias(stack: Any, function: Any) -> Any:
+    """The `live` alias on the function's current version, as the reference pipeline names it."""
+    from aws_cdk import aws_lambda as lambda_
+
+    from solutions.versioning_and_rollback import ALIAS_NAME
+
+    return lambda_.Alias(stack, "Alias", alias_name=ALIAS_NAME, version=function.current_version)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pitfalls.exercise import Exercise, register
+from pitfalls.exercises._harness import reference_alias
 
 
 def harness(stack: Any, cls: type) -> None:
@@ -22,7 +23,7 @@ def harness(stack: Any, cls: type) -> None:
     app = ApplicationFunction(stack, "App", stage="dev")
     build = NodeProject(stack, "Build", build_spec=build_spec_for_build())
     tests = NodeProject(stack, "Tests", build_spec=build_spec_for_tests())
-    deploy = cls(stack, "Deploy", function=app.function, alias=app.alias)
+    deploy = cls(stack, "Deploy", function=app.function, alias=reference_alias(stack, app.function))
     project = getattr(deploy, "project", None)
     if project is None:
         raise AttributeError("your DeployProject must set self.project to its CodeBuild project")

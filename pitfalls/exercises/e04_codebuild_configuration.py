@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pitfalls.exercise import Exercise, register
+from pitfalls.exercises._harness import reference_alias
 
 
 def harness(stack: Any, cls: type) -> None:
@@ -21,7 +22,7 @@ def harness(stack: Any, cls: type) -> None:
     if project is None:
         raise AttributeError("your BuildProject must set self.project to its CodeBuild project")
     tests = NodeProject(stack, "Tests", build_spec=build_spec_for_tests())
-    deploy = DeployProject(stack, "Deploy", function=app.function, alias=app.alias)
+    deploy = DeployProject(stack, "Deploy", function=app.function, alias=reference_alias(stack, app.function))
     DeliveryPipeline(
         stack,
         "Delivery",

@@ -5,27 +5,35 @@ from __future__ import annotations
 from typing import Any
 
 from pitfalls.exercise import Exercise, register
+from pitfalls.exercises._harness import reference_alias
 
 
 def harness(stack: Any, cls: type) -> None:
     """The reference pipeline, with a deploy action that goes through the learner's group."""
     from solutions.codebuild_configuration import NodeProject, build_spec_for_build
-    from solutions.deployment_validation import CodeDeployDeploy, add_smoke_test
+    from solutions.deployment_validation import add_smoke_test
+    from solutions.iam_least_privilege import DeployProject
     from solutions.incomplete_pipeline_stages import DeliveryPipeline
     from solutions.lambda_runtime import ApplicationFunction
     from solutions.s3_source_bucket import SourceBucket
     from solutions.test_integration import UnitTests
 
     app = ApplicationFunction(stack, "App", stage="dev")
-    validation = cls(stack, "Validation", alias=app.alias)
+    alias = reference_alias(stack, app.function)
+    validation = cls(stack, "Validation", alias=alias)
     group = getattr(validation, "deployment_group", None)
     if group is None:
         raise AttributeError(
             "your ValidatedDeployment must set self.deployment_group to its LambdaDeploymentGroup"
         )
     hook = getattr(validation, "pre_traffic_hook", None)
-    deploy = CodeDeployDeploy(
-        stack, "Deploy", alias=app.alias, deployment_group=group, pre_traffic_hook=hook
+    deploy = DeployProject(
+        stack,
+        "Deploy",
+        function=app.function,
+        alias=alias,
+        deployment_group=group,
+        pre_traffic_hook=hook,
     )
     pipeline = DeliveryPipeline(
         stack,
