@@ -59,7 +59,9 @@ def dependencies(resources: dict[str, Any]) -> dict[str, set[str]]:
     for name, body in resources.items():
         explicit = body.get("DependsOn", [])
         explicit = [explicit] if isinstance(explicit, str) else list(explicit)
-        refs = references(body.get("Properties", {})) | set(explicit)
+        # Refs in UpdatePolicy count too (an alias under CodeDeploy waits for its group).
+        refs = (references(body.get("Properties", {})) | references(body.get("UpdatePolicy", {}))
+                | set(explicit))
         deps[name] = {r for r in refs if r in resources and r != name}
     return deps
 

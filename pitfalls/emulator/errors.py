@@ -40,6 +40,13 @@ class UnsupportedAttribute(EmulatorFailure):
         )
 
 
+class ChangeSetNotFound(CloudFormationError):
+    code = "ChangeSetNotFound"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"ChangeSet [{name}] does not exist")
+
+
 class InvalidProperty(EmulatorFailure):
     """A value CloudFormation itself would reject (missing required property, wrong shape)."""
 

@@ -62,6 +62,14 @@ PATCH_POINTS: list[Patch] = [
           "failures become stack states (*_FAILED / ROLLBACK_*), a change set runs at most once, "
           "outputs and exports follow the new template",
           "1090cb5b81abc8ff0422a9c1df9b0ea09192550345fbc198b448e9e9a148a050"),
+    Patch("moto.cloudformation.models:CloudFormationBackend.describe_change_set",
+          "a missing change set is ChangeSetNotFound, which the CDK CLI waits for after deleting "
+          "one (moto said 'Stack with id ... does not exist')",
+          "dbfe8be95a82d51a228a549013162288787da7714a3cf2bdb43f667ffa312bc3"),
+    Patch("moto.cloudformation.models:CloudFormationBackend.delete_change_set",
+          "deleting a change set that is gone succeeds (moto answered 500, and the CDK CLI "
+          "retried for 40 s before every update)",
+          "9821ad111e7fdce86d567d2036f18fe48861cc9c9efa2de662a6ba93861a612b"),
     Patch("moto.cloudformation.models:CloudFormationBackend.delete_stack",
           "a failed delete leaves the stack in DELETE_FAILED instead of losing it",
           "d0113177c342c2948e77eef028539cf1e70f44ac31c992b79e8796fa3f9d869c"),
@@ -140,7 +148,7 @@ def _replacements() -> dict[str, Any]:
     from moto.core.responses import EmptyResult
 
     from pitfalls.emulator import engine
-    from pitfalls.emulator.errors import UnsupportedType
+    from pitfalls.emulator.errors import ChangeSetNotFound, UnsupportedType
     from pitfalls.emulator.models.base import REGISTRY
 
     Stack = cfn_models.Stack
@@ -222,7 +230,7 @@ def _replacements() -> dict[str, Any]:
                         None, cs.stack_name, cs.stack_id):
                     change_set = cs
         if change_set is None:
-            raise ValidationError(message=f"ChangeSet [{change_set_name}] does not exist")
+            raise ChangeSetNotFound(change_set_name)
         if change_set.execution_status != "AVAILABLE":
             raise ValidationError(
                 message=f"ChangeSet [{change_set.change_set_id}] cannot be executed in its "
@@ -233,6 +241,9 @@ def _replacements() -> dict[str, Any]:
                         change_set.parameters, disable_rollback=disable_rollback,
                         template_text=change_set.template)
         change_set.execution_status = "EXECUTE_COMPLETE" if ok else "EXECUTE_FAILED"
+        # As in CloudFormation, executing a change set removes the stack's change sets.
+        for cs_id in [i for i, cs in self.change_sets.items() if cs.stack_id == stack.stack_id]:
+            self.change_sets.pop(cs_id)
         if ok:
             if change_set.tags:
                 stack.tags = change_set.tags
@@ -242,6 +253,24 @@ def _replacements() -> dict[str, Any]:
             self._validate_export_uniqueness(stack)
             for export in stack.exports:
                 self.exports[export.name] = export
+
+    # replaces CloudFormationBackend.describe_change_set: the right error for a missing one.
+    def describe_change_set(self: cfn_models.CloudFormationBackend,
+                            change_set_name: str) -> Any:
+        found = self.change_sets.get(change_set_name)
+        for cs in self.change_sets.values():
+            if cs.change_set_name == change_set_name:
+                found = cs
+        if found is None:
+            raise ChangeSetNotFound(change_set_name)
+        return found
+
+    # replaces CloudFormationBackend.delete_change_set: moto crashes (UnboundLocalError, HTTP 500)
+    # on a name it does not know; the CDK CLI deletes "cdk-deploy-change-set" before every deploy.
+    def delete_change_set(self: cfn_models.CloudFormationBackend, change_set_name: str) -> None:
+        for cs_id, cs in list(self.change_sets.items()):
+            if change_set_name in (cs_id, cs.change_set_name):
+                self.change_sets.pop(cs_id)
 
     # replaces CloudFormationBackend.delete_stack: moto removes the stack from the list first,
     # so a failing resource delete lost the stack and answered 500.
@@ -300,6 +329,9 @@ def _replacements() -> dict[str, Any]:
         "moto.cloudformation.models:Stack.update": stack_update,
         "moto.cloudformation.models:CloudFormationBackend.execute_change_set":
             execute_change_set,
+        "moto.cloudformation.models:CloudFormationBackend.describe_change_set":
+            describe_change_set,
+        "moto.cloudformation.models:CloudFormationBackend.delete_change_set": delete_change_set,
         "moto.cloudformation.models:CloudFormationBackend.delete_stack": delete_stack,
         "moto.cloudformation.responses:CloudFormationResponse.execute_change_set":
             execute_change_set_response,

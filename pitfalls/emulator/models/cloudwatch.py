@@ -26,7 +26,7 @@ class Alarm(Resource):
         "DatapointsToAlarm": "", "Threshold": "", "ComparisonOperator": "", "Dimensions": "",
         "TreatMissingData": "", "Unit": "", "ActionsEnabled": "", "AlarmActions": "",
         "OKActions": "", "InsufficientDataActions": "",
-        "EvaluateLowSampleCountPercentile": "",
+        "EvaluateLowSampleCountPercentile": "", "Tags": "",
     }
     REQUIRED = ("ComparisonOperator", "EvaluationPeriods", "MetricName", "Namespace", "Period")
     ATTRIBUTES = ("Arn",)
@@ -49,6 +49,7 @@ class Alarm(Resource):
             actions_enabled=as_bool(p.get("ActionsEnabled", True)),
             treat_missing_data=p.get("TreatMissingData"),
             evaluate_low_sample_count_percentile=p.get("EvaluateLowSampleCountPercentile"),
+            tags=p.get("Tags"),
         )
 
     def create(self) -> None:
@@ -71,7 +72,7 @@ class Dashboard(Resource):
     TYPE = "AWS::CloudWatch::Dashboard"
     NAME_PROPERTY = "DashboardName"
     NAME_MAX = 255
-    PROPERTIES = {"DashboardName": "", "DashboardBody": "must be JSON"}
+    PROPERTIES = {"DashboardName": "", "DashboardBody": "must be JSON", "Tags": ""}
     REQUIRED = ("DashboardBody",)
     REF = "dashboard name"
     READ_BACK = "GetDashboard"
@@ -87,7 +88,11 @@ class Dashboard(Resource):
             json.loads(body)
         except ValueError:
             raise InvalidProperty("The field DashboardBody must be a valid JSON object") from None
-        cloudwatch(self.account_id, self.region).put_dashboard(self.name, body)
+        b = cloudwatch(self.account_id, self.region)
+        dashboard = b.put_dashboard(self.name, body)
+        b.tagger.delete_all_tags_for_resource(dashboard.arn)
+        if self.props.get("Tags"):
+            b.tagger.tag_resource(dashboard.arn, self.props["Tags"])
 
     def create(self) -> None:
         self._put()

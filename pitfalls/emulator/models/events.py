@@ -28,7 +28,7 @@ class Rule(Resource):
                   "ScheduleExpression": "stored; schedules do not fire",
                   "State": "a DISABLED rule delivers nothing", "EventBusName": "",
                   "RoleArn": "", "Targets": "SNS, SQS and Logs targets receive events; "
-                  "Input, InputPath, InputTransformer"}
+                  "Input, InputPath, InputTransformer", "Tags": ""}
     REPLACE_ON = frozenset({"EventBusName"})
     ATTRIBUTES = ("Arn",)
     REF = "rule name"
@@ -57,6 +57,11 @@ class Rule(Resource):
             event_pattern=json.dumps(pattern) if isinstance(pattern, dict) else pattern,
             role_arn=p.get("RoleArn"), scheduled_expression=p.get("ScheduleExpression"),
             state=p.get("State", "ENABLED"))
+        b = events(self.account_id, self.region)
+        arn = b.describe_rule(self.name, self.bus).arn
+        b.tagger.delete_all_tags_for_resource(arn)
+        if p.get("Tags"):
+            b.tagger.tag_resource(arn, p["Tags"])
 
     def _targets(self, old: dict[str, Any]) -> None:
         b = events(self.account_id, self.region)
