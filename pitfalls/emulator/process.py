@@ -54,8 +54,13 @@ class Status:
         return f"the local AWS is running (pid {self.pid}) at {self.endpoint}"
 
 
+def state_dir_default() -> Path:
+    """`.pitfalls/` in the repository root, or $PITFALLS_STATE_DIR (tests use their own)."""
+    return Path(os.environ.get("PITFALLS_STATE_DIR") or DEFAULT_STATE_DIR)
+
+
 def _state_path(state_dir: Path | None) -> Path:
-    return Path(state_dir or DEFAULT_STATE_DIR) / STATE_FILE
+    return Path(state_dir or state_dir_default()) / STATE_FILE
 
 
 def _read_state(state_dir: Path | None) -> dict[str, object] | None:
