@@ -135,6 +135,29 @@ class FullStack(cdk.Stack):
             Tags.of(self).add("Owner", "platform-team")
 
 
+class BadTypeStack(cdk.Stack):
+    """A bucket, then a resource type the emulator does not support (the deploy must fail)."""
+
+    def __init__(self, scope: Construct, id: str, **kwargs: object) -> None:
+        super().__init__(scope, id, **kwargs)  # type: ignore[arg-type]
+        bucket = cdk.CfnResource(self, "First", type="AWS::S3::Bucket")
+        vpc = cdk.CfnResource(self, "Network", type="AWS::EC2::VPC",
+                              properties={"CidrBlock": "10.0.0.0/16"})
+        vpc.add_dependency(bucket)
+
+
+class BadPropertyStack(cdk.Stack):
+    """A topic, then a queue with a property the emulator would ignore (the deploy must fail)."""
+
+    def __init__(self, scope: Construct, id: str, **kwargs: object) -> None:
+        super().__init__(scope, id, **kwargs)  # type: ignore[arg-type]
+        topic = sns.Topic(self, "First")
+        queue = sqs.Queue(self, "Queue")
+        queue.node.default_child.add_property_override(  # type: ignore[union-attr]
+            "RedriveAllowPolicy", {"redrivePermission": "denyAll"})
+        queue.node.add_dependency(topic)
+
+
 def code_for(version: int, into: Path) -> Path:
     """The function code of each version: v1 is lambda_src, v2 a changed copy of it."""
     if version == 1:
@@ -147,17 +170,23 @@ def code_for(version: int, into: Path) -> Path:
     return d
 
 
-def synth(outdir: Path) -> dict[int, Path]:
-    """Both versions' cloud assemblies under `outdir`."""
+def synth(outdir: Path) -> dict[str, Path]:
+    """The cloud assemblies under `outdir`: v1, v2, bad_type, bad_property."""
     out = {}
     work = Path(tempfile.mkdtemp(prefix="pitfalls-full-"))
+    env = cdk.Environment(account=ACCOUNT, region=REGION)
     for version in (1, 2):
         target = outdir / f"v{version}"
         app = cdk.App(outdir=str(target), analytics_reporting=False)
-        FullStack(app, STACK, version=version, code_dir=code_for(version, work),
-                  env=cdk.Environment(account=ACCOUNT, region=REGION))
+        FullStack(app, STACK, version=version, code_dir=code_for(version, work), env=env)
         app.synth()
-        out[version] = target
+        out[f"v{version}"] = target
+    for name, cls, stack in (("bad_type", BadTypeStack, "PitfallsBadType"),
+                             ("bad_property", BadPropertyStack, "PitfallsBadProperty")):
+        app = cdk.App(outdir=str(outdir / name), analytics_reporting=False)
+        cls(app, stack, env=env)
+        app.synth()
+        out[name] = outdir / name
     return out
 
 
