@@ -354,6 +354,8 @@ def check_patch_points() -> list[str]:
             problems.append(f"{patch.target}: cannot be found ({exc})")
             continue
         if patch.source_sha256 is None:
+            if current is not None:
+                problems.append(f"{patch.target}: moto has it now; drop our addition")
             continue
         if current is None:
             problems.append(f"{patch.target}: no longer exists")

@@ -173,7 +173,7 @@ def start(port: int | None = None, state_dir: Path | None = None) -> Status:
     raise EmulatorError(f"the local AWS did not answer within {START_TIMEOUT:.0f} s (log: {log})")
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     child = _children.get(pid)
     if child is not None:
         return child.poll() is None
@@ -183,7 +183,15 @@ def _alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    # A process that has exited but not yet been reaped (a zombie: its parent, the CLI that
+    # started it, is gone) still answers kill(pid, 0); it is not running.
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat.rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        r = subprocess.run(["ps", "-p", str(pid), "-o", "stat="], capture_output=True,
+                           text=True)
+        return bool(r.stdout.strip()) and not r.stdout.strip().startswith("Z")
 
 
 def _cmdline(pid: int) -> str:
@@ -199,9 +207,9 @@ def _terminate(pid: int, grace: float = 5.0) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + grace
-    while _alive(pid) and time.monotonic() < deadline:
+    while pid_alive(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
-    if _alive(pid):
+    if pid_alive(pid):
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
         child = _children.get(pid)
@@ -219,7 +227,7 @@ def stop(state_dir: Path | None = None) -> bool:
         return False
     pid = int(str(state.get("pid", 0)))
     ours = _is_ours(state)
-    if not ours and pid > 0 and _alive(pid):
+    if not ours and pid > 0 and pid_alive(pid):
         # It does not answer (hung?): fall back on its command line, which carries the token.
         cmd = _cmdline(pid)
         ours = "pitfalls.emulator.server" in cmd and str(state.get("token")) in cmd

@@ -73,7 +73,11 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, shut_down)
     print(f"pitfalls emulator listening on http://{HOST}:{args.port}", flush=True)
     server.serve_forever()
-    return 0
+    server.server_close()
+    print("pitfalls emulator stopped", flush=True)
+    # All state is in memory and goes with the process; skip the interpreter's slow teardown of
+    # moto's many modules (seconds), so `stop` returns at once.
+    os._exit(0)
 
 
 if __name__ == "__main__":

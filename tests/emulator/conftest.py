@@ -56,22 +56,44 @@ class Emulator:
         return json.loads((assembly / f"{stack}.template.json").read_text())
 
 
+class _Synth:
+    """The test stacks' synth, started once and early: it runs while the emulator starts."""
+
+    proc: subprocess.Popen[str] | None = None
+    out: Path | None = None
+
+    @classmethod
+    def begin(cls, factory: pytest.TempPathFactory) -> None:
+        if cls.proc is not None:
+            return
+        cls.out = factory.mktemp("assemblies")
+        _env.configure()
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get(
+            "PYTHONPATH", "")])}
+        cls.proc = subprocess.Popen([sys.executable, str(HERE / "full_app.py"), str(cls.out)],
+                                    env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    text=True)
+
+    @classmethod
+    def result(cls) -> Path:
+        assert cls.proc is not None and cls.out is not None
+        _, err = cls.proc.communicate(timeout=300)
+        assert cls.proc.returncode == 0, err[-3000:]
+        return cls.out
+
+
 @pytest.fixture(scope="session")
 def assemblies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The test stacks, synthesized once per session (one jsii start for all of them)."""
-    out = tmp_path_factory.mktemp("assemblies")
-    _env.configure()
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get(
-        "PYTHONPATH", "")])}
-    r = subprocess.run([sys.executable, str(HERE / "full_app.py"), str(out)], env=env,
-                       capture_output=True, text=True, timeout=300)
-    assert r.returncode == 0, r.stderr[-3000:]
+    _Synth.begin(tmp_path_factory)
+    out = _Synth.result()
     return {name: out / name for name in ("v1", "v2", "bad_type", "bad_property")}
 
 
 @pytest.fixture(scope="session")
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
     """A bootstrapped emulator of our own for the whole session."""
+    _Synth.begin(tmp_path_factory)  # synthesize meanwhile
     state = tmp_path_factory.mktemp("emulator-state")
     st = process.start(state_dir=state)
     try:
