@@ -21,11 +21,12 @@ The emulator is moto {MOTO_VERSION}'s server with our CloudFormation models and 
   unresolvable intrinsic function or an unknown `Fn::GetAtt` attribute fails the resource
   (`CREATE_FAILED` / `UPDATE_FAILED`, the reason names it); nothing is skipped with a warning.
 - **Once, in order.** Resources are created and updated once each in dependency order (`Ref`,
-  `Fn::GetAtt`, `Fn::Sub`, `DependsOn`, and references in `UpdatePolicy`), then removed and replaced
-  ones are deleted in reverse order. No retry loop.
+  `Fn::GetAtt`, `Fn::Sub`, `DependsOn`, and references in `UpdatePolicy`), then removed and
+  replaced ones are deleted in reverse order. No retry loop.
 - **Failures are stack states.** A failed create rolls back (`ROLLBACK_COMPLETE`), or stays
-  `CREATE_FAILED` with `--no-rollback` (`DisableRollback`); a failed update rolls back to the previous
-  template (`UPDATE_ROLLBACK_COMPLETE`) or stays `UPDATE_FAILED`; a failed delete is `DELETE_FAILED`.
+  `CREATE_FAILED` with `--no-rollback` (`DisableRollback`); a failed update rolls back to the
+  previous template (`UPDATE_ROLLBACK_COMPLETE`) or stays `UPDATE_FAILED`; a failed delete is
+  `DELETE_FAILED`.
   A change set executes at most once, so an SDK retry cannot turn a failure into a success.
 - **Deletion.** `DeletionPolicy: Retain` keeps a resource, `RetainExceptOnCreate` keeps it unless a
   create is rolled back; a resource already gone counts as deleted. `UpdateReplacePolicy` applies to

@@ -98,8 +98,8 @@ def local_env(endpoint: str) -> dict[str, str]:
 
 def bootstrap_version(endpoint: str) -> str | None:
     """The bootstrap version recorded in the emulator, or None when it is not bootstrapped."""
-    import boto3
-    from botocore.exceptions import ClientError
+    import boto3  # type: ignore[import-untyped]
+    from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 
     ssm = boto3.client("ssm", endpoint_url=endpoint, region_name=REGION,
                        aws_access_key_id=FAKE_ACCESS_KEY, aws_secret_access_key="x")
@@ -159,7 +159,7 @@ def destroy_local(app_dir: Path | None = None, stacks: Sequence[str] = (),
 def aws_target(say: Say = _say) -> tuple[str, str]:
     """Account and region the default credential chain points at; refuses fake credentials."""
     import boto3
-    from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
 
     env_endpoint = os.environ.get("AWS_ENDPOINT_URL", "")
     if "localhost" in env_endpoint or "127.0.0.1" in env_endpoint:

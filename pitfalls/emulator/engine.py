@@ -164,6 +164,7 @@ def _update_one(rmap: ResourceMap, name: str, body: dict[str, Any]) -> Resource:
     rtype = body["Type"]
     old = _created(rmap, name)
     assert old is not None
+    new: Resource | None
     if old.TYPE != rtype:  # a type change is a replacement in CloudFormation too
         resource_event(rmap, name, rtype, "", "CREATE_IN_PROGRESS")
         try:
@@ -171,7 +172,8 @@ def _update_one(rmap: ResourceMap, name: str, body: dict[str, Any]) -> Resource:
                                             rmap._region_name)
         except Exception as exc:
             raise _fail(rmap, name, rtype, "CREATE_FAILED", exc) from exc
-        new.replaces = old
+        if new is not None:
+            new.replaces = old
     else:
         resource_event(rmap, name, rtype, old.physical_resource_id, "UPDATE_IN_PROGRESS")
         try:
@@ -180,6 +182,9 @@ def _update_one(rmap: ResourceMap, name: str, body: dict[str, Any]) -> Resource:
         except Exception as exc:
             raise _fail(rmap, name, rtype, "UPDATE_FAILED", exc, old.physical_resource_id) \
                 from exc
+    if new is None:
+        raise _fail(rmap, name, rtype, "UPDATE_FAILED",
+                    UnsupportedProperty(rtype, "(whole resource)", "nothing was updated"))
     rmap._parsed_resources[name] = new
     if new is not old:
         rmap._pp_replaced.append((name, old, new))  # type: ignore[attr-defined]
@@ -273,6 +278,7 @@ def apply_template(
             _create_one(rmap, name, body)
         elif name in diff["Modify"] or deps & touched or old_resources.get(name) != body:
             before = _created(rmap, name)
+            assert before is not None
             now = _update_one(rmap, name, body)
             if now is not before or now.physical_resource_id != before.physical_resource_id:
                 touched.add(name)

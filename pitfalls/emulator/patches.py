@@ -113,7 +113,7 @@ def resolve(target: str) -> tuple[Any, str, Any]:
 
 
 def source_sha256(obj: Any) -> str:
-    func = obj.fget if isinstance(obj, property) else obj
+    func: Any = obj.fget if isinstance(obj, property) else obj
     return hashlib.sha256(inspect.getsource(func).encode()).hexdigest()
 
 
@@ -145,13 +145,12 @@ def _replacements() -> dict[str, Any]:
     from moto.cloudformation import models as cfn_models
     from moto.cloudformation import parsing
     from moto.cloudformation.exceptions import ValidationError
+    from moto.cloudformation.models import Stack
     from moto.core.responses import EmptyResult
 
     from pitfalls.emulator import engine
     from pitfalls.emulator.errors import ChangeSetNotFound, UnsupportedType
     from pitfalls.emulator.models.base import REGISTRY
-
-    Stack = cfn_models.Stack
 
     # replaces moto.cloudformation.parsing.resource_class_from_type: moto returns None (and the
     # resource is skipped with a warning) for types it lacks; Custom:: would need a Lambda runtime.

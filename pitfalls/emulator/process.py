@@ -84,9 +84,9 @@ def _identity(port: int, timeout: float = 1.0) -> dict[str, object] | None:
 
 def _is_ours(state: dict[str, object]) -> bool:
     ident = _identity(int(str(state.get("port", 0))))
-    return bool(ident) and ident.get("pid") == state.get("pid") and ident.get(
-        "token"
-    ) == state.get("token")
+    if ident is None:
+        return False
+    return ident.get("pid") == state.get("pid") and ident.get("token") == state.get("token")
 
 
 def _status_from(state: dict[str, object], reused: bool = False) -> Status:
@@ -249,7 +249,7 @@ def require(state_dir: Path | None = None) -> Status:
 
 @contextlib.contextmanager
 def running(port: int | None = None, state_dir: Path | None = None) -> Iterator[str]:
-    """`with running() as endpoint:` an emulator for the block; stops it after only if we started it."""
+    """`with running() as endpoint:` an emulator for the block (stopped after, if we started it)."""
     st = start(port, state_dir)
     try:
         yield st.endpoint

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
-from typing import Any
+from typing import Any, cast
 
 from moto.awslambda.models import LambdaFunction
 from moto.codebuild.models import CodeBuildBackend, codebuild_backends
@@ -48,7 +48,7 @@ def _event_for_target(target: dict[str, Any], event: dict[str, Any]) -> str:
         result = EventTemplateParser.parse(
             input_template=transformer.get("InputTemplate"),
             input_paths_map=transformer.get("InputPathsMap", {}),
-            event={**delivered, "ingestion-time": event.get("ingestion-time")},
+            event=cast(Any, {**delivered, "ingestion-time": event.get("ingestion-time")}),
         )
         return result if isinstance(result, str) else json.dumps(result)
     return json.dumps(delivered)
@@ -59,7 +59,8 @@ def _event_for_target(target: dict[str, Any], event: dict[str, Any]) -> str:
 # Other targets keep moto's own delivery, one target at a time.
 def send_to_targets(self: Rule, original_event: dict[str, Any],
                     transform_input: bool = True) -> None:
-    if self.state != "ENABLED" or not self.event_pattern.matches_event(original_event):
+    if self.state != "ENABLED" or not self.event_pattern.matches_event(
+            cast(Any, original_event)):
         return
     for target in self.targets:
         arn = parse_arn(target["Arn"])
@@ -69,7 +70,7 @@ def send_to_targets(self: Rule, original_event: dict[str, Any],
         else:
             one = copy.copy(self)
             one.targets = [target]
-            _original_send_to_targets(one, original_event, transform_input)
+            _original_send_to_targets(one, cast(Any, original_event), transform_input)
 
 
 # replaces moto.awslambda.models.LambdaFunction.get_configuration: add LoggingConfig, which moto
@@ -85,7 +86,7 @@ def get_configuration(self: LambdaFunction, on_create: bool = False) -> dict[str
 # replaces LambdaFunction.update_configuration: keep LoggingConfig (moto drops unknown keys).
 def update_configuration(self: LambdaFunction, config_updates: dict[str, Any]) -> dict[str, Any]:
     if "LoggingConfig" in config_updates:
-        self.logging_config = dict(config_updates["LoggingConfig"] or {})
+        setattr(self, "logging_config", dict(config_updates["LoggingConfig"] or {}))  # noqa: B010
     return _original_update_configuration(self, config_updates)
 
 

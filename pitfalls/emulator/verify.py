@@ -15,9 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import boto3
-from botocore.config import Config
-from botocore.exceptions import ClientError
+import boto3  # type: ignore[import-untyped]
+from botocore.config import Config  # type: ignore[import-untyped]
+from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 
 from pitfalls.emulator.settings import ACCOUNT, FAKE_ACCESS_KEY, FAKE_SECRET_KEY, REGION
 
@@ -45,7 +45,8 @@ class Clients:
             raise AttributeError(service)
         if service not in self._made:
             self._made[service] = boto3.client(
-                {"awslambda": "lambda"}.get(service, service), endpoint_url=self.endpoint, region_name=REGION,
+                {"awslambda": "lambda"}.get(service, service), endpoint_url=self.endpoint,
+                region_name=REGION,
                 aws_access_key_id=FAKE_ACCESS_KEY, aws_secret_access_key=FAKE_SECRET_KEY,
                 config=Config(retries={"max_attempts": 1}))
         return self._made[service]

@@ -4,7 +4,7 @@ for a Lambda alias under the CodeDeployLambdaAliasUpdate update policy."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 from moto.cloudwatch.models import cloudwatch_backends
 from moto.codedeploy.models import CodeDeployBackend, codedeploy_backends
@@ -124,7 +124,7 @@ def deploy_alias_shift(account_id: str, region: str, via: dict[str, Any], functi
     deployment = b.deployments[deployment_id]
     deployment.start_time = utcnow()
     firing = []
-    config = group.alarm_configuration or {}
+    config: dict[str, Any] = cast(dict[str, Any], group.alarm_configuration or {})
     if config.get("enabled"):
         alarms = cloudwatch_backends[account_id][region].alarms
         firing = [a["name"] for a in config.get("alarms", [])

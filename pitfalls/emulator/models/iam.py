@@ -81,7 +81,7 @@ class Role(Resource):
             b.update_assume_role_policy(self.name, as_json_text(p["AssumeRolePolicyDocument"]))
         if changed & {"Description", "MaxSessionDuration"}:
             b.update_role(self.name, p.get("Description", ""),
-                          str(p["MaxSessionDuration"]) if "MaxSessionDuration" in p else None)
+                          str(p.get("MaxSessionDuration", 3600)))
         if "PermissionsBoundary" in changed:
             if p.get("PermissionsBoundary"):
                 b.put_role_permissions_boundary(self.name, p["PermissionsBoundary"])
@@ -182,7 +182,7 @@ class ManagedPolicy(Resource):
         b = iam(self.account_id, self.partition)
         if "PolicyDocument" in changed:
             b.create_policy_version(self.physical_id, as_json_text(self.props["PolicyDocument"]),
-                                    "true")
+                                    True)
         before, after = set(old.get("Roles", [])), set(self.props.get("Roles", []))
         for role in before - after:
             b.detach_role_policy(self.physical_id, role)

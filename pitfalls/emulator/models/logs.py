@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from moto.logs.models import LogsBackend, logs_backends
 
@@ -43,14 +43,14 @@ class LogGroup(Resource):
         group = logs(self.account_id, self.region).create_log_group(
             self.name, tags_dict(p.get("Tags")), **kwargs)
         if "RetentionInDays" in p:
-            group.set_retention_policy(int(p["RetentionInDays"]))
+            group.set_retention_policy(cast(str, int(p["RetentionInDays"])))  # moto keeps ints
 
     def update(self, old: dict[str, Any], changed: set[str]) -> None:
         b, p = logs(self.account_id, self.region), self.props
         group = b.groups[self.name]
         if "RetentionInDays" in changed:
-            group.set_retention_policy(int(p["RetentionInDays"]) if "RetentionInDays" in p
-                                       else None)
+            group.set_retention_policy(cast(str, int(p["RetentionInDays"]))
+                                       if "RetentionInDays" in p else None)
         if "KmsKeyId" in changed:
             group.kms_key_id = p.get("KmsKeyId")
         if "Tags" in changed:

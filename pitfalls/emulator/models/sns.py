@@ -8,8 +8,14 @@ from moto.sns.exceptions import TopicNotFound
 from moto.sns.models import SNSBackend, Topic, sns_backends
 
 from pitfalls.emulator.errors import InvalidProperty
-from pitfalls.emulator.models.base import Resource, as_bool, as_json_text, random_suffix, \
-    register, tags_dict
+from pitfalls.emulator.models.base import (
+    Resource,
+    as_bool,
+    as_json_text,
+    random_suffix,
+    register,
+    tags_dict,
+)
 
 SUBSCRIPTION_ATTRIBUTES = ("RawMessageDelivery", "FilterPolicyScope", "FilterPolicy",
                            "RedrivePolicy", "DeliveryPolicy")

@@ -7,8 +7,14 @@ from typing import Any
 from moto.sqs.exceptions import QueueDoesNotExist
 from moto.sqs.models import SQSBackend, sqs_backends
 
-from pitfalls.emulator.models.base import Resource, as_bool, as_json_text, random_suffix, \
-    register, tags_dict
+from pitfalls.emulator.models.base import (
+    Resource,
+    as_bool,
+    as_json_text,
+    random_suffix,
+    register,
+    tags_dict,
+)
 
 ATTRIBUTES = ("DelaySeconds", "MaximumMessageSize", "MessageRetentionPeriod",
               "ReceiveMessageWaitTimeSeconds", "VisibilityTimeout", "KmsMasterKeyId",
@@ -64,7 +70,7 @@ class Queue(Resource):
         attrs = self._attributes()
         if as_bool(self.props.get("FifoQueue", False)):
             attrs["FifoQueue"] = "true"
-        queue = b.create_queue(self.name, tags=tags_dict(self.props.get("Tags")), **attrs)
+        b.create_queue(self.name, tags=tags_dict(self.props.get("Tags")), **attrs)
         self.physical_id = self.url
 
     @property

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from moto.ssm.models import SimpleSystemManagerBackend, ssm_backends
 
@@ -47,7 +47,8 @@ class Parameter(Resource):
         p = self.props
         ssm(self.account_id, self.region).put_parameter(
             name=self.name, description=p.get("Description", ""), value=str(p["Value"]),
-            parameter_type=p["Type"], allowed_pattern=p.get("AllowedPattern"), keyid=None,
+            parameter_type=p["Type"], allowed_pattern=p.get("AllowedPattern", ""),
+            keyid=cast(str, None),
             overwrite=overwrite,
             tags=[] if overwrite else [{"Key": k, "Value": v}
                                        for k, v in (p.get("Tags") or {}).items()],
