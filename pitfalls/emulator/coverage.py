@@ -41,7 +41,9 @@ The emulator is moto {MOTO_VERSION}'s server with our CloudFormation models and 
   (and the update rolls back) when one of the deployment group's alarms is in `ALARM`.
 - Lambda functions are not invoked; schedules do not fire; CloudTrail delivers no logs; email
   subscriptions are confirmed without an email.
-- Stack-level tags are not copied onto resources (the CDK also writes them into each resource).
+- Stack-level tags are recorded on the stack but not copied onto resources (the CDK also writes
+  them into each resource); a change of stack tags alone is refused as "No updates are to be
+  performed" (it matters for `cdk bootstrap --tags` on an existing bootstrap only).
 - IAM policies are stored, not enforced; S3 bucket policies are enforced for principal `*` or the
   account, with conditions evaluated (every request counts as `aws:SecureTransport`).
 - EventBridge delivers to SNS, SQS and CloudWatch Logs targets only (others are refused).

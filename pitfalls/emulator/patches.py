@@ -52,6 +52,10 @@ PATCH_POINTS: list[Patch] = [
           "UsePreviousValue must reuse the value given (an SSM parameter's name), not the value "
           "it resolved to",
           "c1a7bd236ef4680b9e83a9619e55230dc19513d4b88ed41a93172b9fa95f889b"),
+    Patch("moto.cloudformation.models:Stack.parameter_list",
+          "DescribeStacks shows parameters as given (a list parameter as 'a,b', not Python's "
+          "['a', 'b'], which the CDK CLI passed back on the next bootstrap), plus ResolvedValue",
+          "89f3a7760b8cfb559ee1c7c7d206015570911d8a284a8ba7c7a3d9d28764cf05"),
     Patch("moto.cloudformation.models:Stack.create_resources",
           "a failed CreateStack rolls back to ROLLBACK_COMPLETE instead of raising an HTTP 500",
           "a5f30450448a1d58ba3ffe05b0a545b8efa86633b47cfb0c8c4a2b269d447655"),
@@ -201,6 +205,23 @@ def _replacements() -> dict[str, Any]:
         given = rmap.input_parameters or {}
         return {k: given.get(k, spec.get("Default")) for k, spec in declared.items()}
 
+    # replaces the Stack.parameter_list property (DescribeStacks): values as given, as in AWS.
+    def parameter_list(self: Stack) -> list[dict[str, Any]]:
+        rmap = self.resource_map
+        declared = (rmap._template or {}).get("Parameters") or {}
+        hidden = set(getattr(rmap, "no_echo_parameter_keys", []))
+        out = []
+        for key, value in stack_parameters(self).items():
+            if value is None:
+                continue
+            entry = {"ParameterKey": key, "ParameterValue": "****" if key in hidden else value}
+            if str(declared[key].get("Type", "")).startswith("AWS::SSM::Parameter::"):
+                resolved = rmap.resolved_parameters.get(key)
+                entry["ResolvedValue"] = ",".join(resolved) if isinstance(resolved, list) \
+                    else resolved
+            out.append(entry)
+        return out
+
     # replaces Stack.create_resources (CreateStack API): failures roll back, never a 500.
     def create_resources(self: Stack) -> None:
         engine_run(self, "CREATE", self.template_dict, self.resource_map.input_parameters,
@@ -235,6 +256,8 @@ def _replacements() -> dict[str, Any]:
                 message=f"ChangeSet [{change_set.change_set_id}] cannot be executed in its "
                         f"current execution status of [{change_set.execution_status}]")
         stack = self.stacks[change_set.stack_id]
+        # moto gives a stack made by a change set no view of the exports (Fn::ImportValue)
+        stack.cross_stack_resources = stack.resource_map.cross_stack_resources = self.exports
         change_set.execution_status = "EXECUTE_IN_PROGRESS"
         ok = engine_run(stack, change_set.change_set_type, change_set.template_dict,
                         change_set.parameters, disable_rollback=disable_rollback,
@@ -324,6 +347,7 @@ def _replacements() -> dict[str, Any]:
         "moto.cloudformation.parsing:ResourceMap.delete": delete,
         "moto.cloudformation.models:Stack.stack_resources": property(stack_resources),
         "moto.cloudformation.models:Stack.stack_parameters": property(stack_parameters),
+        "moto.cloudformation.models:Stack.parameter_list": property(parameter_list),
         "moto.cloudformation.models:Stack.create_resources": create_resources,
         "moto.cloudformation.models:Stack.update": stack_update,
         "moto.cloudformation.models:CloudFormationBackend.execute_change_set":

@@ -146,7 +146,7 @@ def start(port: int | None = None, state_dir: Path | None = None) -> Status:
         port = free_port()
     state_file = _state_path(state_dir)
     state_file.parent.mkdir(parents=True, exist_ok=True)
-    log = state_file.parent / f"emulator-{port}.log"
+    log = state_file.parent / "emulator.log"  # the last run's log; each start overwrites it
     token = secrets.token_hex(8)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)

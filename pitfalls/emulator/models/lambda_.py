@@ -166,7 +166,12 @@ class Alias(Resource):
         return super().validate(resource_json)
 
     def _routing(self) -> Any:
-        return self.props.get("RoutingConfig") or None
+        """CloudFormation lists the weights; the Lambda API maps version -> weight."""
+        weights = (self.props.get("RoutingConfig") or {}).get("AdditionalVersionWeights")
+        if not weights:
+            return None
+        return {"AdditionalVersionWeights": {w["FunctionVersion"]: float(w["FunctionWeight"])
+                                             for w in weights}}
 
     def create(self) -> None:
         p = self.props
