@@ -199,7 +199,7 @@ def _delete_one(rmap: ResourceMap, name: str, obj: Resource, policy: str | None,
                 raise_on_failure: bool = True) -> bool:
     """Delete one resource (or skip it under Retain); False when it failed and we go on."""
     rtype = obj.TYPE
-    if policy in ("Retain",):
+    if policy in ("Retain", "RetainExceptOnCreate"):
         resource_event(rmap, name, rtype, obj.physical_resource_id, "DELETE_SKIPPED")
         return True
     resource_event(rmap, name, rtype, obj.physical_resource_id, "DELETE_IN_PROGRESS")
@@ -268,10 +268,11 @@ def apply_template(
     rmap.validate_outputs()
 
     new_resources = rmap._resource_json_map
+    all_deps = dependencies(new_resources)
     touched: set[str] = set()  # replaced resources: what refers to them must be updated too
     for name in dependency_order(new_resources):
         body = new_resources[name]
-        deps = dependencies(new_resources)[name]
+        deps = all_deps[name]
         if not _wanted(rmap, body):
             continue
         if _created(rmap, name) is None:

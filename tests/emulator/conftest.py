@@ -95,10 +95,8 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
     """A bootstrapped emulator of our own for the whole session."""
     _Synth.begin(tmp_path_factory)  # synthesize meanwhile
     state = tmp_path_factory.mktemp("emulator-state")
-    st = process.start(state_dir=state)
-    try:
+    with process.running(state_dir=state) as endpoint:  # the notebooks' context manager
         lines: list[str] = []
-        assert bootstrap_local(st.endpoint, lines.append) == 0, "\n".join(lines)
-        yield Emulator(st.endpoint, state, Clients(st.endpoint))
-    finally:
-        process.stop(state)
+        assert bootstrap_local(endpoint, lines.append) == 0, "\n".join(lines)
+        yield Emulator(endpoint, state, Clients(endpoint))
+    assert not process.status(state).running

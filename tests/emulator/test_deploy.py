@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from pitfalls.emulator.deploy import deploy_local
 from pitfalls.emulator.verify import resource_exists, stack_resources, verify_stack
 
 from .conftest import Emulator, Run
@@ -39,8 +40,12 @@ def _physical(emulator: Emulator, logical_prefix: str) -> str:
 
 @pytest.fixture(scope="module")
 def deployed(emulator: Emulator, assemblies: dict[str, Path]) -> Run:
-    run = emulator.deploy(assemblies["v1"])
+    """v1 through `python -m pitfalls deploy`'s code: finds the running emulator, sees it is
+    bootstrapped, runs cdk deploy."""
+    run = Run(0)
+    run.code = deploy_local(assemblies["v1"], state_dir=emulator.state_dir, say=run.lines.append)
     assert run.code == 0, run.text[-3000:]
+    assert run.lines[0] == f"Using the local AWS at {emulator.endpoint}"
     return run
 
 

@@ -90,6 +90,13 @@ class Trail(Resource):
             enable_log_file_validation=as_bool(p.get("EnableLogFileValidation", False)),
             is_organization_trail=as_bool(p.get("IsOrganizationTrail", False)),
             **self._settings())
+        trail: Any = b.get_trail(self.name)
+        # moto's update_trail keeps a setting given as None; a property removed from the
+        # template must go back to unset.
+        for attr, key in (("s3_key_prefix", "S3KeyPrefix"), ("sns_topic_name", "SnsTopicName"),
+                          ("cw_log_group_arn", "CloudWatchLogsLogGroupArn"),
+                          ("cw_role_arn", "CloudWatchLogsRoleArn"), ("kms_key_id", "KMSKeyId")):
+            setattr(trail, attr, p.get(key))
         self._logging_and_selectors()
         if "Tags" in changed:
             arn = b.get_trail(self.name).arn
