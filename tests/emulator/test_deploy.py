@@ -310,3 +310,51 @@ def test_a_failed_delete_leaves_the_stack_delete_failed(emulator: Emulator) -> N
     statuses = [s["StackStatus"] for s in c.cloudformation.list_stacks()["StackSummaries"]
                 if s["StackName"] == "DeleteFails"]
     assert statuses == ["DELETE_COMPLETE"]
+
+
+# --- parameters on update ----------------------------------------------------------------
+
+def test_use_previous_value_of_an_ssm_parameter(emulator: Emulator) -> None:
+    c = emulator.clients
+    version = c.ssm.get_parameter(Name="/cdk-bootstrap/hnb659fds/version")["Parameter"]["Value"]
+    params = {"Version": {"Type": "AWS::SSM::Parameter::Value<String>",
+                          "Default": "/cdk-bootstrap/hnb659fds/version"}}
+
+    def template(description: str) -> dict[str, Any]:
+        return {"Parameters": params, "Resources": {"Copy": {
+            "Type": "AWS::SSM::Parameter",
+            "Properties": {"Type": "String", "Value": {"Ref": "Version"},
+                           "Description": description}}}}
+
+    cfn = c.cloudformation
+    _execute(emulator, "PreviousValue", template("first"))
+    cs = cfn.create_change_set(
+        StackName="PreviousValue", ChangeSetName="second", ChangeSetType="UPDATE",
+        TemplateBody=json.dumps(template("second")),
+        Parameters=[{"ParameterKey": "Version", "UsePreviousValue": True}])
+    cfn.execute_change_set(ChangeSetName=cs["Id"], StackName="PreviousValue")
+    stack = _stack(emulator, "PreviousValue")
+    assert stack["StackStatus"] == "UPDATE_COMPLETE"
+    assert stack["Parameters"] == [{"ParameterKey": "Version",
+                                    "ParameterValue": "/cdk-bootstrap/hnb659fds/version",
+                                    "ResolvedValue": version}]
+    name = cfn.describe_stack_resource(StackName="PreviousValue", LogicalResourceId="Copy")[
+        "StackResourceDetail"]["PhysicalResourceId"]
+    assert c.ssm.get_parameter(Name=name)["Parameter"]["Value"] == version
+
+
+def test_bootstrap_again_with_other_parameters_updates_the_toolkit_stack(
+        emulator: Emulator) -> None:
+    run = emulator.cdk("bootstrap", "aws://123456789012/us-east-1", "--trust", "111111111111",
+                       "--cloudformation-execution-policies",
+                       "arn:aws:iam::aws:policy/AdministratorAccess")
+    assert run.code == 0, run.text[-2000:]
+    again = emulator.cdk("bootstrap", "aws://123456789012/us-east-1", "--trust",
+                         "222222222222")  # the other parameters: their previous values
+    assert again.code == 0, again.text[-2000:]
+    stack = _stack(emulator, "CDKToolkit")
+    assert stack["StackStatus"] == "UPDATE_COMPLETE"
+    values = {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}
+    assert values["TrustedAccounts"] == "222222222222"
+    assert values["CloudFormationExecutionPolicies"] == \
+        "arn:aws:iam::aws:policy/AdministratorAccess"
