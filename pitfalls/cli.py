@@ -54,6 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("checks", help="list our checks")
     p.add_argument("--scenario", type=int, metavar="N")
     p.set_defaults(fn=_list_checks)
+
+    from pitfalls.emulator.cli import register as register_emulator  # no moto/boto3 at import
+
+    register_emulator(sub)
     return parser
 
 

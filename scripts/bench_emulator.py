@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""Time the local AWS on the full stack: start, bootstrap, deploy, verify, update, destroy.
+
+    python scripts/bench_emulator.py
+
+Uses the test stack of tests/emulator/full_app.py (the full pipeline plus everything the later
+scenarios add, 52 resources of 25 types), its own emulator (stopped at the end) and the real CDK
+CLI. Goals: deploy + verify + destroy <= 15 s, update <= 5 s.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pitfalls import _env  # noqa: E402
+from pitfalls.emulator import process  # noqa: E402
+from pitfalls.emulator.deploy import bootstrap_local, local_env, run_cli  # noqa: E402
+from pitfalls.emulator.verify import verify_stack  # noqa: E402
+
+STACK = "PitfallsFull"
+
+
+def timed(label: str, times: dict[str, float], fn: Callable[[], Any]) -> Any:
+    t0 = time.perf_counter()
+    result = fn()
+    times[label] = time.perf_counter() - t0
+    print(f"{label:<10} {times[label]:6.2f} s", flush=True)
+    return result
+
+
+def main() -> int:
+    _env.configure()
+    times: dict[str, float] = {}
+    work = Path(tempfile.mkdtemp(prefix="pitfalls-bench-"))
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    timed("synth", times, lambda: subprocess.run(
+        [sys.executable, str(ROOT / "tests" / "emulator" / "full_app.py"), str(work)], env=env,
+        check=True, capture_output=True))
+    state = work / "state"
+    st = timed("start", times, lambda: process.start(state_dir=state))
+    out: list[str] = []
+    failed: list[str] = []
+
+    def cli(*args: str) -> None:
+        if run_cli(list(args), local_env(st.endpoint), ROOT, out.append) != 0:
+            failed.append(" ".join(args[:3]))
+            print("\n".join(out[-30:]), file=sys.stderr)
+
+    def verify(version: str) -> None:
+        template = json.loads((work / version / f"{STACK}.template.json").read_text())
+        report = verify_stack(st.endpoint, STACK, template)
+        if report.problems:
+            failed.append(f"verify {version}")
+            print("\n".join(report.problems), file=sys.stderr)
+
+    deploy = ("deploy", "--all", "--require-approval", "never", "--progress", "events")
+    try:
+        timed("bootstrap", times, lambda: bootstrap_local(st.endpoint, out.append))
+        timed("deploy", times, lambda: cli(deploy[0], "--app", str(work / "v1"), *deploy[1:]))
+        timed("verify", times, lambda: verify("v1"))
+        timed("update", times, lambda: cli(deploy[0], "--app", str(work / "v2"), *deploy[1:]))
+        timed("verify2", times, lambda: verify("v2"))
+        timed("destroy", times, lambda: cli("destroy", "--app", str(work / "v2"), "--all",
+                                            "--force"))
+    finally:
+        timed("stop", times, lambda: process.stop(state))
+    total = times["deploy"] + times["verify"] + times["destroy"]
+    print(f"\ndeploy + verify + destroy = {total:.2f} s (goal <= 15 s): "
+          f"{'ok' if total <= 15 else 'MISSED'}")
+    print(f"update = {times['update']:.2f} s (goal <= 5 s): "
+          f"{'ok' if times['update'] <= 5 else 'MISSED'}")
+    if failed:
+        print(f"FAILED: {failed}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,31 @@
+"""docs/emulator-coverage.md is what scripts/emulator_coverage.py generates from the models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pitfalls.emulator.coverage import render
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_committed_coverage_table_is_up_to_date() -> None:
+    committed = (ROOT / "docs" / "emulator-coverage.md").read_text()
+    assert committed == render(), "stale: run python scripts/emulator_coverage.py"
+
+
+def test_every_type_the_course_needs_is_covered() -> None:
+    from pitfalls.emulator.models import load_all
+
+    needed = {
+        "AWS::S3::Bucket", "AWS::S3::BucketPolicy", "AWS::KMS::Key", "AWS::KMS::Alias",
+        "AWS::IAM::Role", "AWS::IAM::Policy", "AWS::CodeBuild::Project",
+        "AWS::CodeBuild::ReportGroup", "AWS::Logs::LogGroup", "AWS::Lambda::Function",
+        "AWS::Lambda::Version", "AWS::Lambda::Alias", "AWS::CodePipeline::Pipeline",
+        "AWS::SNS::Topic", "AWS::SNS::Subscription", "AWS::SNS::TopicPolicy",
+        "AWS::SQS::Queue", "AWS::SQS::QueuePolicy", "AWS::Events::Rule",
+        "AWS::CloudWatch::Alarm", "AWS::CloudWatch::Dashboard", "AWS::CodeDeploy::Application",
+        "AWS::CodeDeploy::DeploymentGroup", "AWS::CloudTrail::Trail", "AWS::SSM::Parameter",
+        "AWS::ECR::Repository", "AWS::CDK::Metadata",
+    }
+    assert needed <= set(load_all())
