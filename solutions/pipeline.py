@@ -11,6 +11,7 @@ from typing import Any
 from aws_cdk import Stack, Tags
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from solutions.codebuild_configuration import (
@@ -21,7 +22,9 @@ from solutions.codebuild_configuration import (
 )
 from solutions.incomplete_pipeline_stages import DeliveryPipeline
 from solutions.lambda_runtime import ALIAS_NAME, ApplicationFunction
+from solutions.monitoring_and_logging import AccessLogsBucket, AuditTrail, PipelineMonitoring
 from solutions.s3_source_bucket import SourceBucket
+from solutions.security_and_encryption import ArtifactsBucket, PipelineKey, SecurityScan
 
 
 class PipelineStack(Stack):
@@ -29,14 +32,18 @@ class PipelineStack(Stack):
 
     def __init__(self, scope: Construct, id: str, *, stage: str = "dev", **kwargs: Any) -> None:
         super().__init__(scope, id, **kwargs)
-        source = SourceBucket(self, "Source")
-        app = ApplicationFunction(self, "App", stage=stage)
-        build = NodeProject(self, "Build", build_spec=build_spec_for_build())
-        tests = NodeProject(self, "Tests", build_spec=build_spec_for_tests())
+        key = PipelineKey(self, "Key").key
+        access_logs = AccessLogsBucket(self, "AccessLogs").bucket
+        source = SourceBucket(self, "Source", encryption_key=key, access_logs=access_logs)
+        artifacts = ArtifactsBucket(self, "Artifacts", encryption_key=key, access_logs=access_logs)
+        app = ApplicationFunction(self, "App", stage=stage, log_encryption_key=key)
+        build = NodeProject(self, "Build", build_spec=build_spec_for_build(), encryption_key=key)
+        tests = NodeProject(self, "Tests", build_spec=build_spec_for_tests(), encryption_key=key)
         deploy = NodeProject(
             self,
             "Deploy",
             build_spec=build_spec_for_deploy(),
+            encryption_key=key,
             environment_variables={
                 "FUNCTION_NAME": codebuild.BuildEnvironmentVariable(
                     value=app.function.function_name
@@ -62,6 +69,25 @@ class PipelineStack(Stack):
             build_project=build.project,
             test_project=tests.project,
             deploy_project=deploy.project,
+            artifact_bucket=artifacts.bucket,
         ).pipeline
+        scan = SecurityScan(self, "Scan", encryption_key=key)
+        scan.add_to(self.pipeline)
+        AuditTrail(self, "Audit", source_bucket=source.bucket, encryption_key=key, access_logs=access_logs)
+        # Scenario 06's alerts topic replaces this one when it joins the full pipeline.
+        alerts = sns.Topic(self, "Alerts", master_key=key, enforce_ssl=True)
+        PipelineMonitoring(
+            self,
+            "Monitoring",
+            pipeline=self.pipeline,
+            projects={
+                "Build": build.project,
+                "Tests": tests.project,
+                "Deploy": deploy.project,
+                "Scan": scan.project,
+            },
+            function=app.function,
+            alarm_topic=alerts,
+        )
         Tags.of(self).add("Project", "pipeline-pitfalls")
         Tags.of(self).add("Environment", stage)
