@@ -151,20 +151,25 @@ def topic_publishers(t: Template, topic: str) -> dict[str, str]:
     ),
 )
 def key_blocks_service(t: Template) -> Iterator[Violation]:
-    for lid, _ in t.resources("AWS::Logs::LogGroup"):
-        key = key_of(t, t.props(lid).get("KmsKeyId"))
-        if key and not key_allows(t, key, *LOGS):
-            yield key, (
-                f"log group {lid} is encrypted with this key, but its policy does not allow "
-                "logs.<region>.amazonaws.com: CloudWatch Logs cannot create the log group"
-            )
-    for lid, _ in t.resources("AWS::CloudTrail::Trail"):
-        key = key_of(t, t.props(lid).get("KMSKeyId"))
-        if key and not key_allows(t, key, *CLOUDTRAIL):
-            yield key, (
-                f"trail {lid} encrypts with this key, but its policy does not allow "
-                "cloudtrail.amazonaws.com: CloudTrail cannot create the trail"
-            )
+    def users(kind: str, prop: str, service: tuple[str, tuple[str, ...]]) -> dict[str, list[str]]:
+        """Resources of `kind` whose key (in `prop`) does not let `service` use it, by key."""
+        out: dict[str, list[str]] = {}
+        for lid, _ in t.resources(kind):
+            key = key_of(t, t.props(lid).get(prop))
+            if key and not key_allows(t, key, *service):
+                out.setdefault(key, []).append(lid)
+        return out
+
+    for key, groups in users("AWS::Logs::LogGroup", "KmsKeyId", LOGS).items():
+        yield key, (
+            f"{_some('log group', groups)} encrypted with this key, but its policy does not allow "
+            f"logs.<region>.amazonaws.com: CloudWatch Logs cannot create {_it(groups)}"
+        )
+    for key, trails in users("AWS::CloudTrail::Trail", "KMSKeyId", CLOUDTRAIL).items():
+        yield key, (
+            f"{_some('trail', trails)} encrypted with this key, but its policy does not allow "
+            f"cloudtrail.amazonaws.com: CloudTrail cannot create {_it(trails)}"
+        )
     for lid, _ in t.resources(TOPIC):
         key_id = t.props(lid).get("KmsMasterKeyId")
         publishers = topic_publishers(t, lid)
@@ -186,6 +191,15 @@ def key_blocks_service(t: Template) -> Iterator[Violation]:
                     f"{PUBLISHERS[service]} {src} publishes to topic {lid}, encrypted with this "
                     f"key, but the key policy does not allow {service}: its messages are dropped"
                 )
+
+
+def _it(ids: list[str]) -> str:
+    return "it" if len(ids) == 1 else "them"
+
+
+def _some(kind: str, ids: list[str]) -> str:
+    """'log group A is' / 'log groups A, B are'."""
+    return f"{kind} {ids[0]} is" if len(ids) == 1 else f"{kind}s {', '.join(ids)} are"
 
 
 @check(
