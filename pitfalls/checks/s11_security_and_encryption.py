@@ -182,12 +182,12 @@ def key_blocks_service(t: Template) -> Iterator[Violation]:
                 f"let {who} publish: use a customer-managed key"
             )
             continue
-        key = key_of(t, key_id)
-        if key is None:
+        topic_key = key_of(t, key_id)
+        if topic_key is None:
             continue
         for service, src in sorted(publishers.items()):
-            if not key_allows(t, key, service, PUBLISH_ACTIONS):
-                yield key, (
+            if not key_allows(t, topic_key, service, PUBLISH_ACTIONS):
+                yield topic_key, (
                     f"{PUBLISHERS[service]} {src} publishes to topic {lid}, encrypted with this "
                     f"key, but the key policy does not allow {service}: its messages are dropped"
                 )
@@ -416,7 +416,7 @@ def no_security_scan(t: Template) -> Iterator[Violation]:
         last = stages - 1
         deploy_order = max((o for s, o, _, _ in found if s == last), default=1)
         before = [(n, p) for s, o, n, p in found if s < last or o < deploy_order]
-        specs = {n: inline_buildspec(t, p) if t.type_of(p) == PROJECT else None for n, p in before}
+        specs = {n: inline_buildspec(t, str(p)) if t.type_of(p) == PROJECT else None for n, p in before}
         if any(text is None for text in specs.values()):
             continue  # a buildspec we cannot read may well scan
         scans = [
