@@ -17,4 +17,10 @@ account = os.environ.get("CDK_DEFAULT_ACCOUNT")
 region = os.environ.get("CDK_DEFAULT_REGION")
 env = cdk.Environment(account=account, region=region) if account and region else None
 PipelineStack(app, f"PipelinePitfalls-{stage}", stage=stage, env=env)
+if app.node.try_get_context("nag"):
+    # `cdk synth -c nag=true` (the security scan's synth): an unacknowledged cdk-nag finding
+    # fails the synth, and the report says which.
+    from cdk_nag import AwsSolutionsChecks
+
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
 app.synth()

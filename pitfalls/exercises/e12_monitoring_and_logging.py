@@ -21,11 +21,12 @@ def harness(stack: Any, cls: type) -> None:
     from solutions.lambda_runtime import ApplicationFunction
     from solutions.monitoring_and_logging import AccessLogsBucket, AuditTrail
     from solutions.s3_source_bucket import SourceBucket
-    from solutions.security_and_encryption import PipelineKey
+    from solutions.security_and_encryption import ArtifactsBucket, PipelineKey
 
     key = PipelineKey(stack, "Key").key
     access_logs = AccessLogsBucket(stack, "AccessLogs").bucket
     source = SourceBucket(stack, "Source", encryption_key=key, access_logs=access_logs)
+    artifacts = ArtifactsBucket(stack, "Artifacts", encryption_key=key, access_logs=access_logs)
     specs = {"Build": build_spec_for_build(), "Tests": build_spec_for_tests(),
              "Deploy": build_spec_for_deploy()}
     projects = {
@@ -40,6 +41,7 @@ def harness(stack: Any, cls: type) -> None:
         build_project=projects["Build"],
         test_project=projects["Tests"],
         deploy_project=projects["Deploy"],
+        artifact_bucket=artifacts.bucket,
     ).pipeline
     AuditTrail(stack, "Audit", source_bucket=source.bucket, encryption_key=key,
                access_logs=access_logs)
