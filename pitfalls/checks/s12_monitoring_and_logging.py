@@ -237,29 +237,25 @@ def cloudtrail_rules(t: Template) -> dict[str, str]:
 
 
 @check(
-    id="PP12-SOURCE-NOT-AUDITED",
+    id="PP12-EVENTS-NOT-RECORDED",
     scenario=12,
-    requirement="A trail records the object writes (data events) to the pipeline's source bucket.",
+    requirement="A rule that starts on CloudTrail S3 events has a trail that records those events.",
     rationale=(
-        "CloudTrail records management events by default, not object uploads: without a trail "
-        "with data events on the source bucket nobody can tell who uploaded what was deployed. "
-        "An S3 source action with S3Trigger.EVENTS starts the pipeline from those very events, so "
-        "without the trail the pipeline never starts (unless an account trail records them)."
+        "An S3 source action with S3Trigger.EVENTS starts the pipeline from an EventBridge rule "
+        "that matches CloudTrail's records of object uploads. Those are data events, which no "
+        "trail records unless asked to: without one, an upload starts nothing, and nobody can "
+        "tell who uploaded what was deployed (unless an account trail already records them)."
     ),
     fix=(
         "trail.add_s3_event_selector([cloudtrail.S3EventSelector(bucket=source_bucket)], "
         "read_write_type=cloudtrail.ReadWriteType.WRITE_ONLY)"
     ),
 )
-def source_not_audited(t: Template) -> Iterator[Violation]:
-    rules = cloudtrail_rules(t)
-    for bucket in sorted(set(source_buckets(t)) | set(rules)):
-        if trail_records_writes(t, bucket):
-            continue
-        if bucket in rules:
+def events_not_recorded(t: Template) -> Iterator[Violation]:
+    for bucket, rule in sorted(cloudtrail_rules(t).items()):
+        if not trail_records_writes(t, bucket):
+            pipeline = " and starts the pipeline" if bucket in source_buckets(t) else ""
             yield bucket, (
-                f"rule {rules[bucket]} starts on CloudTrail events for this bucket, and no trail "
-                "records them: the pipeline never starts"
+                f"rule {rule} matches CloudTrail events for writes to this bucket{pipeline}, "
+                "and no trail records them: the rule never fires"
             )
-        else:
-            yield bucket, "no trail records writes to this source bucket: who uploaded what is unknown"

@@ -5,18 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from pitfalls.exercise import Exercise, register
+from pitfalls.exercises._harness import reference_projects
 
 
 def harness(stack: Any, cls: type) -> None:
     """The reference pipeline, every piece encrypted with the learner's key."""
     from aws_cdk import aws_sns as sns
 
-    from solutions.codebuild_configuration import (
-        NodeProject,
-        build_spec_for_build,
-        build_spec_for_deploy,
-        build_spec_for_tests,
-    )
     from solutions.incomplete_pipeline_stages import DeliveryPipeline
     from solutions.monitoring_and_logging import AccessLogsBucket
     from solutions.s3_source_bucket import SourceBucket
@@ -28,20 +23,12 @@ def harness(stack: Any, cls: type) -> None:
     access_logs = AccessLogsBucket(stack, "AccessLogs").bucket
     source = SourceBucket(stack, "Source", encryption_key=key, access_logs=access_logs)
     artifacts = ArtifactsBucket(stack, "Artifacts", encryption_key=key, access_logs=access_logs)
-    specs = {"Build": build_spec_for_build(), "Tests": build_spec_for_tests(),
-             "Deploy": build_spec_for_deploy()}
-    projects = {
-        name: NodeProject(stack, name, build_spec=spec, encryption_key=key).project
-        for name, spec in specs.items()
-    }
     pipeline = DeliveryPipeline(
         stack,
         "Delivery",
         source_bucket=source.bucket,
-        build_project=projects["Build"],
-        test_project=projects["Tests"],
-        deploy_project=projects["Deploy"],
         artifact_bucket=artifacts.bucket,
+        **reference_projects(stack, encryption_key=key),
     ).pipeline
     SecurityScan(stack, "Scan", encryption_key=key).add_to(pipeline)
     sns.Topic(stack, "Alerts", master_key=key, enforce_ssl=True)

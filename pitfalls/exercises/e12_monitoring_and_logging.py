@@ -5,18 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from pitfalls.exercise import Exercise, register
+from pitfalls.exercises._harness import reference_projects
 
 
 def harness(stack: Any, cls: type) -> None:
     """The reference pipeline with its logs and audit trail; the learner adds the monitoring."""
     from aws_cdk import aws_sns as sns
 
-    from solutions.codebuild_configuration import (
-        NodeProject,
-        build_spec_for_build,
-        build_spec_for_deploy,
-        build_spec_for_tests,
-    )
     from solutions.incomplete_pipeline_stages import DeliveryPipeline
     from solutions.lambda_runtime import ApplicationFunction
     from solutions.monitoring_and_logging import AccessLogsBucket, AuditTrail
@@ -27,26 +22,21 @@ def harness(stack: Any, cls: type) -> None:
     access_logs = AccessLogsBucket(stack, "AccessLogs").bucket
     source = SourceBucket(stack, "Source", encryption_key=key, access_logs=access_logs)
     artifacts = ArtifactsBucket(stack, "Artifacts", encryption_key=key, access_logs=access_logs)
-    specs = {"Build": build_spec_for_build(), "Tests": build_spec_for_tests(),
-             "Deploy": build_spec_for_deploy()}
-    projects = {
-        name: NodeProject(stack, name, build_spec=spec, encryption_key=key).project
-        for name, spec in specs.items()
-    }
+    projects = reference_projects(stack, encryption_key=key)
     app = ApplicationFunction(stack, "App", stage="dev", log_encryption_key=key)
     pipeline = DeliveryPipeline(
         stack,
         "Delivery",
         source_bucket=source.bucket,
-        build_project=projects["Build"],
-        test_project=projects["Tests"],
-        deploy_project=projects["Deploy"],
         artifact_bucket=artifacts.bucket,
+        **projects,
     ).pipeline
     AuditTrail(stack, "Audit", source_bucket=source.bucket, encryption_key=key,
                access_logs=access_logs)
     alerts = sns.Topic(stack, "Alerts", master_key=key, enforce_ssl=True)
-    cls(stack, "Monitoring", pipeline=pipeline, projects=projects, function=app.function,
+    by_name = {"Build": projects["build_project"], "Tests": projects["test_project"],
+               "Deploy": projects["deploy_project"]}
+    cls(stack, "Monitoring", pipeline=pipeline, projects=by_name, function=app.function,
         alarm_topic=alerts)
 
 
