@@ -23,8 +23,8 @@ TRAIL = "AWS::CloudTrail::Trail"
 
 # CDK's own helper functions (log retention, custom resource providers): their logs are CDK's.
 CDK_INTERNAL = re.compile(
-    r"(LogRetention|AWS|BucketNotificationsHandler)[0-9a-f]{32}|CustomResourceProvider"
-    r"|/framework-on(Event|Timeout|IsComplete)"
+    r"(LogRetention|AWS|BucketNotificationsHandler|CDKBucketDeployment)[0-9a-fA-F]{32}"
+    r"|CustomResourceProvider|/framework-on(Event|Timeout|IsComplete)"
 )
 
 
