@@ -20,4 +20,10 @@ try:
 except ConfigError as exc:
     sys.exit(f"app.py: {exc}")
 PipelineStack(app, config.stack_name, config=config, env=config.env)
+if app.node.try_get_context("nag"):
+    # `cdk synth -c nag=true` (the security scan's synth): an unacknowledged cdk-nag finding
+    # fails the synth, and the report says which.
+    from cdk_nag import AwsSolutionsChecks
+
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
 app.synth()

@@ -27,6 +27,7 @@ RULE_SCENARIOS: dict[str, int] = {
     "AwsSolutions-KMS5": 11,
     "AwsSolutions-SNS2": 11,
     "AwsSolutions-SNS3": 11,
+    "AwsSolutions-SMG4": 11,
     "AwsSolutions-L1": 5,
     "E2531": 5,
     "W2531": 5,

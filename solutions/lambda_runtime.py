@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from aws_cdk import Duration
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -37,9 +38,12 @@ class ApplicationFunction(Construct):
         stage: str,
         code_dir: Path = APP_SOURCE,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
+        log_encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, id)
-        self.log_group = logs.LogGroup(self, "Logs", retention=log_retention)
+        self.log_group = logs.LogGroup(
+            self, "Logs", retention=log_retention, encryption_key=log_encryption_key
+        )
         self.function = lambda_.Function(
             self,
             "Function",

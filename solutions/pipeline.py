@@ -1,4 +1,4 @@
-"""The full pipeline, assembled from the corrected constructs of every scenario written so far.
+"""The full pipeline, assembled from the corrected constructs of every scenario.
 
 `app.py` at the repository root synthesizes it, so `npx cdk synth` works from the root; the final
 notebook deploys it to the local AWS or, when asked, to a real account.
@@ -21,13 +21,15 @@ from solutions.iam_least_privilege import (
     acknowledge_scoped_grants,
 )
 from solutions.lambda_runtime import ApplicationFunction
+from solutions.monitoring_and_logging import AccessLogsBucket, AuditTrail, PipelineMonitoring
 from solutions.s3_source_bucket import SourceBucket
+from solutions.security_and_encryption import ArtifactsBucket, PipelineKey, SecurityScan
 from solutions.test_integration import UnitTests
 from solutions.versioning_and_rollback import GradualRelease, ReleasePipeline
 
 
 class PipelineStack(Stack):
-    """Source bucket, build/test/deploy projects, the application function and the pipeline."""
+    """Source, build, tests, security scan and a validated canary deploy of the function."""
 
     def __init__(
         self,
@@ -40,38 +42,70 @@ class PipelineStack(Stack):
     ) -> None:
         super().__init__(scope, id, **kwargs)
         config = config or DeploymentConfig(stage=stage)
-        source = SourceBucket(self, "Source")
-        app = ApplicationFunction(self, "App", stage=config.stage)
+        # One customer-managed key (11) for artifacts, source, logs and the alerts topic.
+        key = PipelineKey(self, "Key").key
+        access_logs = AccessLogsBucket(self, "AccessLogs").bucket  # 12
+        source = SourceBucket(self, "Source", encryption_key=key, access_logs=access_logs)  # 07
+        artifacts = ArtifactsBucket(self, "Artifacts", encryption_key=key, access_logs=access_logs)
+        app = ApplicationFunction(self, "App", stage=config.stage, log_encryption_key=key)  # 05
         # Versions behind a live alias, shifted by CodeDeploy (08), checked by a hook, alarms and a
         # smoke test (14).
         release = GradualRelease(self, "Release", function=app.function)
         validation = ValidatedDeployment(
             self, "Validation", alias=release.alias, deployment_group=release.deployment_group
         )
-        build = NodeProject(self, "Build", build_spec=build_spec_for_build())
-        tests = UnitTests(self, "Tests")
-        deploy = DeployProject(
+        build = NodeProject(  # 04
+            self, "Build", build_spec=build_spec_for_build(), encryption_key=key
+        )
+        tests = UnitTests(self, "Tests", encryption_key=key)  # 13
+        deploy = DeployProject(  # 02
             self,
             "Deploy",
             function=app.function,
             alias=release.alias,
             deployment_group=release.deployment_group,
             pre_traffic_hook=validation.pre_traffic_hook,
+            encryption_key=key,
         )
-        self.pipeline = ReleasePipeline(
+        self.pipeline = ReleasePipeline(  # 01 and 08
             self,
             "Delivery",
             source_bucket=source.bucket,
             build_project=build.project,
             test_project=tests.project,
             deploy_project=deploy.project,
+            artifact_bucket=artifacts.bucket,
         ).pipeline
+        scan = SecurityScan(self, "Scan", encryption_key=key)  # 11
+        scan.add_to(self.pipeline)
         add_smoke_test(self.pipeline, validation.smoke_test)
-        FailureNotifications(
-            self, "Notifications", pipeline=self.pipeline, email=notification_email(self)
+        alerts = FailureNotifications(  # 06
+            self,
+            "Notifications",
+            pipeline=self.pipeline,
+            email=notification_email(self),
+            encryption_key=key,
         )
-        # cdk-nag's IAM findings that are not findings: CDK grants scoped to one resource, and
-        # the narrow AWS managed policies AWS documents for these service roles.
+        AuditTrail(  # 12
+            self, "Audit", source_bucket=source.bucket, encryption_key=key, access_logs=access_logs
+        )
+        PipelineMonitoring(
+            self,
+            "Monitoring",
+            pipeline=self.pipeline,
+            projects={
+                "Build": build.project,
+                "Tests": tests.project,
+                "Deploy": deploy.project,
+                "Scan": scan.project,
+                "SmokeTest": validation.smoke_test,
+            },
+            function=app.function,
+            alarm_topic=alerts.topic,
+            helper_functions={"PreTrafficHook": validation.pre_traffic_hook},
+        )
+        # cdk-nag's IAM findings that are not findings (02): CDK grants scoped to one resource,
+        # and the narrow AWS managed policies AWS documents for these service roles.
         acknowledge_scoped_grants(self, reason="CDK grant scoped to one resource of this stack")
         logs_only = "AWS managed execution policy: CloudWatch Logs writes only"
         for role, policy, reason in (
@@ -85,5 +119,5 @@ class PipelineStack(Stack):
         ):
             if role is not None:
                 acknowledge_managed_policy(role, policy, reason=reason)
-        Tags.of(self).add("Project", config.app_name)
+        Tags.of(self).add("Project", config.app_name)  # 09
         Tags.of(self).add("Environment", config.stage)

@@ -29,6 +29,11 @@ TEST_COMMAND = re.compile(
     r"|\b(?:go|cargo|dotnet)\s+test\b|\bmake\s+(?:test|check)\b"
     r"|\bmvn\b[^;&|]*\b(?:test|verify)\b|\bgradlew?\b[^;&|]*\b(?:test|check)\b"
 )
+# Security scanners: a Test action that runs one is a scan stage (scenario 11), not missing tests.
+SCAN_COMMAND = re.compile(
+    r"\b(?:npm|yarn|pnpm)\s+audit\b|\bcfn-lint\b|\bcheckov\b|\btrivy\b|\bsemgrep\b"
+    r"|\bpitfalls\s+check\b|\bcdk\b[^;&|]*\bsynth\b[^;&|]*\bnag=true\b"
+)
 # Options that make a coverage shortfall fail the command, per runner.
 COVERAGE_THRESHOLD = re.compile(
     r"--test-coverage-(?:lines|branches|functions)=\S+"  # node --test (Node 22.8+)
@@ -180,7 +185,10 @@ def no_tests_run(t: Template) -> Iterator[Violation]:
     for pipeline, actions in by_pipeline.items():
         early = [a for a in actions if a.before_deploy]
         for a in early:
-            if a.category == "Test" and a.project in projects and not runs_tests(projects[a.project][0]):
+            if a.category != "Test" or a.project not in projects:
+                continue
+            spec = projects[a.project][0]
+            if not runs_tests(spec) and not any(SCAN_COMMAND.search(c) for c in spec.all_commands()):
                 yield a.project, f"the Test action {a.where} runs this project, which runs no tests"
         # Only when every early project's commands are visible can we say none runs tests.
         if early and all(a.project in projects for a in early) and not any(

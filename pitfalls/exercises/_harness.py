@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 
-def reference_projects(stack: Any) -> dict[str, Any]:
+def reference_projects(stack: Any, encryption_key: Any = None) -> dict[str, Any]:
     """Build, test and deploy projects from solutions/, as keyword arguments for a pipeline."""
     from solutions.codebuild_configuration import (
         NodeProject,
@@ -14,10 +14,14 @@ def reference_projects(stack: Any) -> dict[str, Any]:
         build_spec_for_tests,
     )
 
+    specs = {
+        "build_project": ("Build", build_spec_for_build()),
+        "test_project": ("Tests", build_spec_for_tests()),
+        "deploy_project": ("Deploy", build_spec_for_deploy()),
+    }
     return {
-        "build_project": NodeProject(stack, "Build", build_spec=build_spec_for_build()).project,
-        "test_project": NodeProject(stack, "Tests", build_spec=build_spec_for_tests()).project,
-        "deploy_project": NodeProject(stack, "Deploy", build_spec=build_spec_for_deploy()).project,
+        arg: NodeProject(stack, id, build_spec=spec, encryption_key=encryption_key).project
+        for arg, (id, spec) in specs.items()
     }
 
 

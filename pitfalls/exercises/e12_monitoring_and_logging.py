@@ -1,0 +1,66 @@
+"""Exercise 12: alarms that reach the alerts topic, and a dashboard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pitfalls.exercise import Exercise, register
+from pitfalls.exercises._harness import reference_projects
+
+
+def harness(stack: Any, cls: type) -> None:
+    """The reference pipeline with its logs and audit trail; the learner adds the monitoring."""
+    from aws_cdk import aws_sns as sns
+
+    from solutions.incomplete_pipeline_stages import DeliveryPipeline
+    from solutions.lambda_runtime import ApplicationFunction
+    from solutions.monitoring_and_logging import AccessLogsBucket, AuditTrail
+    from solutions.s3_source_bucket import SourceBucket
+    from solutions.security_and_encryption import ArtifactsBucket, PipelineKey
+
+    key = PipelineKey(stack, "Key").key
+    access_logs = AccessLogsBucket(stack, "AccessLogs").bucket
+    source = SourceBucket(stack, "Source", encryption_key=key, access_logs=access_logs)
+    artifacts = ArtifactsBucket(stack, "Artifacts", encryption_key=key, access_logs=access_logs)
+    projects = reference_projects(stack, encryption_key=key)
+    app = ApplicationFunction(stack, "App", stage="dev", log_encryption_key=key)
+    pipeline = DeliveryPipeline(
+        stack,
+        "Delivery",
+        source_bucket=source.bucket,
+        artifact_bucket=artifacts.bucket,
+        **projects,
+    ).pipeline
+    AuditTrail(stack, "Audit", source_bucket=source.bucket, encryption_key=key,
+               access_logs=access_logs)
+    alerts = sns.Topic(stack, "Alerts", master_key=key, enforce_ssl=True)
+    by_name = {"Build": projects["build_project"], "Tests": projects["test_project"],
+               "Deploy": projects["deploy_project"]}
+    cls(stack, "Monitoring", pipeline=pipeline, projects=by_name, function=app.function,
+        alarm_topic=alerts)
+
+
+register(
+    Exercise(
+        scenario=12,
+        class_name="PipelineMonitoring",
+        task=(
+            "Write PipelineMonitoring(scope, id, *, pipeline, projects, function, alarm_topic) "
+            "with alarms on each project's FailedBuilds and the function's Errors and Throttles, "
+            "each notifying alarm_topic, and a dashboard."
+        ),
+        harness=harness,
+        hints=(
+            "Each AWS::CloudWatch::Alarm needs AlarmActions: [!Ref <alerts topic>]; there must "
+            "be one on AWS/CodeBuild FailedBuilds per project (ProjectName dimension) and on "
+            "AWS/Lambda Errors and Throttles (FunctionName dimension). CloudWatch publishes as "
+            "cloudwatch.amazonaws.com, which the topic's key policy must allow.",
+            "for name, project in projects.items(): a = project.metric_failed_builds()"
+            ".create_alarm(self, f'{name}FailedBuilds', threshold=1, evaluation_periods=1); "
+            "a.add_alarm_action(cloudwatch_actions.SnsAction(alarm_topic)); the same with "
+            "function.metric_errors() and function.metric_throttles(); and "
+            "alarm_topic.grant_publish(iam.ServicePrincipal('cloudwatch.amazonaws.com')).",
+        ),
+        solution="solutions.monitoring_and_logging:PipelineMonitoring",
+    )
+)

@@ -1,0 +1,184 @@
+"""Scenario 11: encryption the services can actually use, secrets out of plain configuration, and
+a scan that stops the pipeline.
+
+One customer-managed key, rotated every year, encrypts the pipeline's artifacts, the source, the
+build logs and the alerts topic. A key policy is the only thing that lets an AWS service use a key:
+CloudWatch Logs needs its own statement, which CDK does not add for an encrypted log group, so
+`PipelineKey` writes it. Buckets and topics refuse plain HTTP and public access. Secrets reach a
+build from Secrets Manager or an SSM SecureString parameter, never as a plain environment
+variable, and builds run unprivileged. A scan stage before the deploy stage fails the pipeline
+when a dependency has a known vulnerability or the infrastructure has a finding.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_codebuild as codebuild
+from aws_cdk import aws_codepipeline as codepipeline
+from aws_cdk import aws_codepipeline_actions as actions
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from solutions.codebuild_configuration import NodeProject, buildspec
+
+# Where the function lives when the source archive is the whole repository (the course's layout).
+APP_DIR = "lambda_src"
+
+
+class PipelineKey(Construct):
+    """A customer-managed KMS key, rotated yearly, that CloudWatch Logs may use in this account."""
+
+    def __init__(self, scope: Construct, id: str) -> None:
+        super().__init__(scope, id)
+        stack = Stack.of(self)
+        self.key = kms.Key(
+            self,
+            "Key",
+            description="Pipeline artifacts, source, build logs and alerts",
+            enable_key_rotation=True,
+            removal_policy=RemovalPolicy.RETAIN,  # data encrypted with it outlives the stack
+        )
+        # CloudWatch Logs calls KMS as its regional service principal. Without this statement the
+        # log group cannot be created; the condition limits the key to this account's log groups.
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchLogs",
+                principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
+                actions=[
+                    "kms:Encrypt*",
+                    "kms:Decrypt*",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:Describe*",
+                ],
+                resources=["*"],
+                conditions={
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": stack.format_arn(
+                            service="logs",
+                            resource="log-group",
+                            resource_name="*",
+                            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                        )
+                    }
+                },
+            )
+        )
+
+
+class ArtifactsBucket(Construct):
+    """The pipeline's artifact store: encrypted with the pipeline key, private, TLS-only, expiring."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        encryption_key: kms.IKey,
+        access_logs: s3.IBucket | None = None,
+        keep_days: int = 30,
+    ) -> None:
+        super().__init__(scope, id)
+        self.bucket = s3.Bucket(
+            self,
+            "Bucket",
+            encryption=s3.BucketEncryption.KMS,
+            encryption_key=encryption_key,
+            bucket_key_enabled=True,  # one data key per bucket, not one KMS call per object
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            server_access_logs_bucket=access_logs,
+            server_access_logs_prefix="artifacts/" if access_logs else None,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="ExpireOldArtifacts",
+                    expiration=Duration.days(keep_days),
+                    abort_incomplete_multipart_upload_after=Duration.days(7),
+                )
+            ],
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+
+
+def secret_env(secret_name: str, json_key: str | None = None) -> codebuild.BuildEnvironmentVariable:
+    """A build variable CodeBuild reads from Secrets Manager when the build starts.
+
+    The template holds only the secret's name; CDK grants the project's role read access to it.
+    """
+    value = f"{secret_name}:{json_key}" if json_key else secret_name
+    return codebuild.BuildEnvironmentVariable(
+        value=value, type=codebuild.BuildEnvironmentVariableType.SECRETS_MANAGER
+    )
+
+
+def build_spec_for_security_scan(*, cdk_app: bool = False) -> codebuild.BuildSpec:
+    """Audit the function's dependencies; with `cdk_app`, also synthesize and check the CDK app.
+
+    Every command exits non-zero on a finding, so a finding fails the build and the pipeline.
+    `cdk_app=True` is for a source archive that is the whole repository (the CDK app at the root,
+    the function in `lambda_src/`); the course's pipeline ships the function alone.
+    """
+    if not cdk_app:
+        return buildspec(
+            {
+                "install": ["npm ci"],
+                # High and critical advisories in what ships fail the build; dev tools do not ship.
+                "build": ["npm audit --omit=dev --audit-level=high"],
+            }
+        )
+    return buildspec(
+        {
+            "install": [
+                "npm ci",  # the pinned CDK CLI
+                "python -m pip install --quiet .",  # aws-cdk-lib, cdk-nag, cfn-lint, the checker
+            ],
+            "build": [
+                # The app registers cdk-nag when asked: an unacknowledged finding fails the synth.
+                "npx cdk synth --quiet -c nag=true",
+                # cfn-lint and the course's checks on every synthesized template.
+                "python -m pitfalls check cdk.out --cfn-lint",
+                f"npm --prefix {APP_DIR} ci",
+                f"npm --prefix {APP_DIR} audit --omit=dev --audit-level=high",
+            ],
+        }
+    )
+
+
+class SecurityScan(Construct):
+    """A scan project, and a stage that runs it on the source before the deploy stage."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        encryption_key: kms.IKey | None = None,
+        cdk_app: bool = False,
+    ) -> None:
+        super().__init__(scope, id)
+        self.project = NodeProject(
+            self,
+            "Scan",
+            build_spec=build_spec_for_security_scan(cdk_app=cdk_app),
+            encryption_key=encryption_key,
+        ).project
+
+    def add_to(self, pipeline: codepipeline.Pipeline, *, before: str = "Deploy") -> None:
+        """Insert a `SecurityScan` stage that scans the source, right before stage `before`."""
+        source = pipeline.stage("Source").actions[0].action_properties.outputs
+        if not source:
+            raise ValueError("the pipeline's Source stage produces no artifact to scan")
+        pipeline.add_stage(
+            stage_name="SecurityScan",
+            placement=codepipeline.StagePlacement(right_before=pipeline.stage(before)),
+            actions=[
+                actions.CodeBuildAction(
+                    action_name="Scan",
+                    type=actions.CodeBuildActionType.TEST,
+                    project=self.project,
+                    input=source[0],
+                )
+            ],
+        )
