@@ -159,7 +159,7 @@ def destroy_local(app_dir: Path | None = None, stacks: Sequence[str] = (),
 def aws_target(say: Say = _say) -> tuple[str, str]:
     """Account and region the default credential chain points at; refuses fake credentials."""
     import boto3
-    from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
+    from botocore.exceptions import BotoCoreError, ClientError
 
     env_endpoint = os.environ.get("AWS_ENDPOINT_URL", "")
     if "localhost" in env_endpoint or "127.0.0.1" in env_endpoint:

@@ -187,7 +187,7 @@ def _update_one(rmap: ResourceMap, name: str, body: dict[str, Any]) -> Resource:
                     UnsupportedProperty(rtype, "(whole resource)", "nothing was updated"))
     rmap._parsed_resources[name] = new
     if new is not old:
-        rmap._pp_replaced.append((name, old, new))  # type: ignore[attr-defined]
+        rmap._pp_replaced.append((name, old, new))
         resource_event(rmap, name, rtype, new.physical_resource_id, "UPDATE_IN_PROGRESS",
                        "Requested update requires the creation of a new physical resource; "
                        "hence creating one.")

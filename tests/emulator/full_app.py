@@ -25,6 +25,7 @@ from aws_cdk import aws_codedeploy as codedeploy
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
@@ -37,13 +38,14 @@ sys.path.insert(0, str(ROOT))
 
 from solutions.codebuild_configuration import (  # noqa: E402
     NodeProject,
+    build_spec_for_alias_deploy,
     build_spec_for_build,
-    build_spec_for_deploy,
     build_spec_for_tests,
 )
 from solutions.incomplete_pipeline_stages import DeliveryPipeline  # noqa: E402
-from solutions.lambda_runtime import ALIAS_NAME, APP_SOURCE, ApplicationFunction  # noqa: E402
+from solutions.lambda_runtime import APP_SOURCE, ApplicationFunction  # noqa: E402
 from solutions.s3_source_bucket import SourceBucket  # noqa: E402
+from solutions.versioning_and_rollback import ALIAS_NAME  # noqa: E402
 
 STACK = "PitfallsFull"
 ACCOUNT = "123456789012"
@@ -58,15 +60,16 @@ class FullStack(cdk.Stack):
                  **kwargs: object) -> None:
         super().__init__(scope, id, **kwargs)  # type: ignore[arg-type]
         v2 = version == 2
-        source = SourceBucket(self, "Source",
-                              keep_old_versions=Duration.days(60 if v2 else 30))
+        source = SourceBucket(self, "Source", keep_old_versions_days=60 if v2 else 30)
         app = ApplicationFunction(
             self, "App", stage="dev", code_dir=code_dir,
             log_retention=logs.RetentionDays.THREE_MONTHS if v2 else logs.RetentionDays.ONE_MONTH)
+        alias = lambda_.Alias(self, "Alias", alias_name=ALIAS_NAME,
+                              version=app.function.current_version)
         build = NodeProject(self, "Build", build_spec=build_spec_for_build())
         tests = NodeProject(self, "Tests", build_spec=build_spec_for_tests())
         deploy = NodeProject(
-            self, "Deploy", build_spec=build_spec_for_deploy(),
+            self, "Deploy", build_spec=build_spec_for_alias_deploy(),
             environment_variables={
                 "FUNCTION_NAME": codebuild.BuildEnvironmentVariable(
                     value=app.function.function_name),
@@ -75,7 +78,7 @@ class FullStack(cdk.Stack):
         deploy.project.add_to_role_policy(iam.PolicyStatement(
             actions=["lambda:GetFunction", "lambda:UpdateFunctionCode",
                      "lambda:PublishVersion", "lambda:UpdateAlias"],
-            resources=[app.function.function_arn, app.alias.function_arn]))
+            resources=[app.function.function_arn, alias.function_arn]))
         pipeline = DeliveryPipeline(
             self, "Delivery", source_bucket=source.bucket, build_project=build.project,
             test_project=tests.project, deploy_project=deploy.project).pipeline
@@ -100,7 +103,7 @@ class FullStack(cdk.Stack):
 
         # Scenario 08 and 12: alarms, and a canary deployment that rolls back on them.
         errors = cloudwatch.Alarm(
-            self, "AliasErrors", metric=app.alias.metric_errors(period=Duration.minutes(1)),
+            self, "AliasErrors", metric=alias.metric_errors(period=Duration.minutes(1)),
             threshold=1, evaluation_periods=1,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             alarm_description="The live alias returns errors")
@@ -113,7 +116,7 @@ class FullStack(cdk.Stack):
             threshold=1, evaluation_periods=1,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD)
         codedeploy.LambdaDeploymentGroup(
-            self, "Canary", alias=app.alias,
+            self, "Canary", alias=alias,
             deployment_config=codedeploy.LambdaDeploymentConfig.CANARY_10_PERCENT_5_MINUTES,
             alarms=[errors],
             auto_rollback=codedeploy.AutoRollbackConfig(failed_deployment=True,

@@ -203,7 +203,7 @@ class Resource(CloudFormationModel):
         return ""  # we name resources ourselves (`_name_for`), within each service's limits
 
     @classmethod
-    def cloudformation_type(cls) -> str:  # type: ignore[override]
+    def cloudformation_type(cls) -> str:
         return cls.TYPE
 
     @classmethod
@@ -216,7 +216,7 @@ class Resource(CloudFormationModel):
         return self.attribute(attribute_name)
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[override]
+    def create_from_cloudformation_json(
         cls,
         resource_name: str,
         cloudformation_json: dict[str, Any],
@@ -235,7 +235,7 @@ class Resource(CloudFormationModel):
         return obj
 
     @classmethod
-    def update_from_cloudformation_json(  # type: ignore[override]
+    def update_from_cloudformation_json(
         cls,
         original_resource: Resource,
         new_resource_name: str,
@@ -267,7 +267,7 @@ class Resource(CloudFormationModel):
         return old
 
     @classmethod
-    def delete_from_cloudformation_json(  # type: ignore[override]
+    def delete_from_cloudformation_json(
         cls,
         resource_name: str,
         cloudformation_json: dict[str, Any],

@@ -63,7 +63,7 @@ class Trail(Resource):
             b.stop_logging(self.name)
         selectors = p.get("EventSelectors")
         if selectors:
-            b.put_event_selectors(self.name, selectors, [])  # type: ignore[arg-type]
+            b.put_event_selectors(self.name, selectors, [])
         else:
             trail = b.get_trail(self.name)
             trail.event_selectors = []
