@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Stack, Tags
+from aws_cdk import Stack
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_iam as iam
 from constructs import Construct
@@ -21,6 +21,7 @@ from solutions.codebuild_configuration import (
 )
 from solutions.incomplete_pipeline_stages import DeliveryPipeline
 from solutions.lambda_runtime import ALIAS_NAME, ApplicationFunction
+from solutions.naming_and_tagging import PROJECT, Naming
 from solutions.s3_source_bucket import SourceBucket
 
 
@@ -63,5 +64,5 @@ class PipelineStack(Stack):
             test_project=tests.project,
             deploy_project=deploy.project,
         ).pipeline
-        Tags.of(self).add("Project", "pipeline-pitfalls")
-        Tags.of(self).add("Environment", stage)
+        # Project and Environment tags on every taggable resource of the stack (scenario 09).
+        Naming(PROJECT, stage).apply_tags(self)
