@@ -42,7 +42,10 @@ class NamesSideBySide:
         head = ("resource", "type", *self.titles, "")
         rows = [head, *self.rows]
         w = [max(len(r[i]) for r in rows) for i in range(4)]
-        lines = ["  ".join(c.ljust(w[i]) for i, c in enumerate(r[:4])) + "  " + r[4] for r in rows]
+        lines = [
+            ("  ".join(c.ljust(w[i]) for i, c in enumerate(r[:4])) + "  " + r[4]).rstrip()
+            for r in rows
+        ]
         lines.append(
             f"tag keys: {self.titles[0]}: {self.tags[0]} | {self.titles[1]}: {self.tags[1]}"
         )
