@@ -204,7 +204,7 @@ class TypeCheck:
         lines.append(
             f"mypy caught {self.caught} of {len(self.rows)} before any synth, "
             f"in {self.seconds:.1f} s with a warm cache"
-            + (f" (first read of aws-cdk-lib: {self.warmup_seconds:.1f} s)"
+            + (f" (cache warm-up run: {self.warmup_seconds:.1f} s)"
                if self.warmup_seconds is not None else "")
         )
         return "\n".join(lines)
@@ -294,7 +294,7 @@ def run_pytest(path: Path | str) -> str:
     if not target.is_absolute():
         target = ROOT / target
     r = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(target)],
+        [sys.executable, "-m", "pytest", "-q", "--color=no", "-p", "no:cacheprovider", str(target)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -302,3 +302,65 @@ def run_pytest(path: Path | str) -> str:
     lines = [ln.strip("= ").strip() for ln in r.stdout.splitlines() if ln.strip()]
     summary = next((ln for ln in reversed(lines) if " passed" in ln or " failed" in ln), "")
     return summary or f"pytest exited with {r.returncode}: {(lines or ['no output'])[-1]}"
+
+
+# --- the shape of the code ----------------------------------------------------------------------
+
+
+@dataclass
+class Outline:
+    """What each construct directly under a scope made: resource count and concerns."""
+
+    title: str
+    rows: list[tuple[str, int, str]]  # (construct id, resources, concerns)
+
+    def __repr__(self) -> str:
+        w = max([len(r[0]) for r in self.rows] + [9])
+        lines = [self.title] + [
+            f"  {cid.ljust(w)}  {n:>3} resource{'s' if n != 1 else ' '}  {concerns}".rstrip()
+            for cid, n, concerns in self.rows
+        ]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return f"{STYLE}<pre class='pp-pre'>{html.escape(repr(self))}</pre>"
+
+
+def outline(result: Any, scope: str, cls: type | None = None) -> Outline:
+    """The constructs directly under `scope` in a synthesized stack (from aws:cdk:path)."""
+    import inspect
+
+    from pitfalls.checks.s10_cdk_code_errors import concern_of
+
+    made: dict[str, list[str]] = {}
+    for body in result.template.get("Resources", {}).values():
+        path = (body.get("Metadata") or {}).get("aws:cdk:path", "")
+        if path.startswith(scope + "/"):
+            child = path[len(scope) + 1 :].split("/", 1)[0]
+            made.setdefault(child, []).append(concern_of(str(body.get("Type", ""))) or "")
+    rows = [(cid, len(cs), ", ".join(sorted({c for c in cs if c}))) for cid, cs in made.items()]
+    title = f"{scope}: {len(rows)} constructs directly under it"
+    if cls is not None:
+        lines = len(inspect.getsource(cls).splitlines())
+        title = f"{cls.__name__} ({lines} lines). " + title
+    return Outline(title, rows)
+
+
+def show_test(path: Path | str, name: str) -> Any:
+    """One test function's source from a test file, shown the way `show_code` shows a class."""
+    import ast
+
+    from pitfalls.notebook import Code
+
+    class TestSource(Code):
+        def __init__(self, where: str, source: str) -> None:  # source text, not an object
+            self.obj, self.where, self.source = None, where, source
+
+    target = Path(path) if Path(path).is_absolute() else ROOT / path
+    text = target.read_text()
+    node = next(
+        n for n in ast.parse(text).body if isinstance(n, ast.FunctionDef) and n.name == name
+    )
+    return TestSource(str(target.relative_to(ROOT)), ast.get_source_segment(text, node) or "")

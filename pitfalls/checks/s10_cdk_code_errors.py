@@ -82,6 +82,6 @@ def monolithic_scope(t: Template) -> Iterator[Violation]:
         if len(concerns) > MAX_CONCERNS:
             first = next(lid for lid, c in made if c)
             yield first, (
-                f"{scope} creates {len(made)} resources itself, across {len(concerns)} concerns "
+                f"{scope} makes {len(made)} constructs itself, across {len(concerns)} concerns "
                 f"({', '.join(concerns)})"
             )
