@@ -23,7 +23,7 @@ register(
         ),
         harness=harness,
         hints=(
-            "Each resource's Metadata aws:cdk:path says which scope made it: Exercise/App/Bucket/"
+            "Each resource's Metadata aws:cdk:path says which scope made it: Exercise/App/SourceBucket/"
             "Resource means DeliveryApp made the bucket itself; after the split it reads "
             "Exercise/App/Source/Bucket/Resource. And CloudFormation's property is "
             "QueuedTimeoutInMinutes, not queuedTimeoutInMinutes.",
