@@ -273,9 +273,9 @@ def environment_of(t: Template) -> str | None:
     requirement="A fixed physical name carries the environment (or is left to CloudFormation).",
     rationale=(
         "Names of buckets, functions, topics, roles and log groups are unique per account and "
-        "Region (bucket names across all accounts): deploy dev and prod from the same code with "
-        "the same fixed name and the second deploy fails because the name is taken, or worse, "
-        "both environments write to one log group or topic."
+        "Region (bucket names across all accounts), and CloudFormation wants custom names unique "
+        "across active stacks: deploy dev and prod from the same code with the same fixed name "
+        "and they collide, and a custom-named resource can never be replaced by an update."
     ),
     fix="Leave the name out, or build it with one helper: f'{project}-{environment}-{purpose}'",
 )
