@@ -33,6 +33,13 @@ RULE_SCENARIOS: dict[str, int] = {
     "W2531": 5,
     "E2533": 5,
     "W2533": 5,
+    # A property CloudFormation does not have, or a required one missing: from an escape hatch
+    # (add_property_override) or raw L1 data in the wrong case. CDK's validation (F) and
+    # cfn-lint (E) report them; typed L2 props cannot produce them.
+    "F3002": 10,
+    "F3003": 10,
+    "E3002": 10,
+    "E3003": 10,
 }
 
 TYPE_SCENARIOS: dict[str, int] = {

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Stack, Tags
+from aws_cdk import Stack
 from constructs import Construct
 
 from solutions.codebuild_configuration import NodeProject, build_spec_for_build
@@ -22,6 +22,7 @@ from solutions.iam_least_privilege import (
 )
 from solutions.lambda_runtime import ApplicationFunction
 from solutions.monitoring_and_logging import AccessLogsBucket, AuditTrail, PipelineMonitoring
+from solutions.naming_and_tagging import Naming
 from solutions.s3_source_bucket import SourceBucket
 from solutions.security_and_encryption import ArtifactsBucket, PipelineKey, SecurityScan
 from solutions.test_integration import UnitTests
@@ -119,5 +120,5 @@ class PipelineStack(Stack):
         ):
             if role is not None:
                 acknowledge_managed_policy(role, policy, reason=reason)
-        Tags.of(self).add("Project", config.app_name)  # 09
-        Tags.of(self).add("Environment", config.stage)
+        # Project and Environment tags on every taggable resource of the stack (09).
+        Naming(config.app_name, config.stage).apply_tags(self)

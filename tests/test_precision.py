@@ -15,7 +15,7 @@ def test_full_pipeline_has_no_findings_of_ours() -> None:
 
 def test_full_pipeline_clean_for_the_written_scenarios() -> None:
     r = synth_app(lambda app: PipelineStack(app, "P"))["P"]
-    for scenario in (1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 13, 14):
+    for scenario in range(1, 15):
         assert r.findings_for(scenario) == [], scenario
 
 

@@ -185,7 +185,7 @@ def report_groups(backend: CodeBuildBackend) -> dict[str, dict[str, Any]]:
     """Report groups by ARN, kept on moto's CodeBuild backend."""
     if not hasattr(backend, "pitfalls_report_groups"):
         backend.pitfalls_report_groups = {}  # type: ignore[attr-defined]
-    return backend.pitfalls_report_groups
+    return backend.pitfalls_report_groups  # type: ignore[attr-defined]
 
 
 # added to moto.codebuild.responses.CodeBuildResponse: BatchGetReportGroups.
