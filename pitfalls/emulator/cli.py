@@ -63,8 +63,9 @@ def _deploy(args: argparse.Namespace) -> int:
     app = Path(args.app) if args.app else None
     if args.target == "aws":
         return deploy.deploy_aws(app, args.stack, args.context, yes=args.yes,
-                                 bootstrap=args.bootstrap)
-    return deploy.deploy_local(app, args.stack, args.context, port=args.port)
+                                 bootstrap=args.bootstrap, parameters=args.parameters)
+    return deploy.deploy_local(app, args.stack, args.context, port=args.port,
+                               parameters=args.parameters)
 
 
 def _destroy(args: argparse.Namespace) -> int:
@@ -117,6 +118,8 @@ def register(subparsers: Any) -> None:
                                               "runs")
     p.add_argument("--bootstrap", action="store_true",
                    help="with --target aws: run cdk bootstrap first")
+    p.add_argument("--parameters", action="append", default=[], metavar="KEY=VALUE",
+                   help="stack parameter, e.g. NotificationEmail=team@example.com (repeatable)")
     p.set_defaults(fn=_guarded(_deploy))
 
     p = subparsers.add_parser("destroy", help="cdk destroy, on the local AWS or AWS")

@@ -129,10 +129,19 @@ def _context_args(context: Sequence[str]) -> list[str]:
     return out
 
 
+def _parameter_args(parameters: Sequence[str]) -> list[str]:
+    out = []
+    for item in parameters:
+        if "=" not in item:
+            raise EmulatorError(f"--parameters {item}: expected KEY=VALUE")
+        out += ["--parameters", item]
+    return out
+
+
 def deploy_local(app_dir: Path | None = None, stacks: Sequence[str] = (),
                  context: Sequence[str] = (), port: int | None = None,
                  state_dir: Path | None = None, extra: Sequence[str] = (),
-                 say: Say = _say) -> int:
+                 say: Say = _say, parameters: Sequence[str] = ()) -> int:
     """Start (or reuse) the emulator, bootstrap it once, and `cdk deploy` the app to it."""
     app = find_app(app_dir)
     st = start(port, state_dir)
@@ -141,6 +150,7 @@ def deploy_local(app_dir: Path | None = None, stacks: Sequence[str] = (),
     if code:
         return code
     return run_cli(["deploy", *app.args, *_stack_args(stacks), *_context_args(context),
+                    *_parameter_args(parameters),
                     "--require-approval", "never", "--progress", "events", *extra],
                    local_env(st.endpoint), app.cwd, say)
 
@@ -203,7 +213,7 @@ def _aws_env() -> dict[str, str]:
 
 def deploy_aws(app_dir: Path | None = None, stacks: Sequence[str] = (),
                context: Sequence[str] = (), yes: bool = False, bootstrap: bool = False,
-               say: Say = _say) -> int:
+               say: Say = _say, parameters: Sequence[str] = ()) -> int:
     app = find_app(app_dir)
     account, region = aws_target(say)
     confirm_aws(account, region, yes, say)
@@ -213,6 +223,7 @@ def deploy_aws(app_dir: Path | None = None, stacks: Sequence[str] = (),
         if code:
             return code
     return run_cli(["deploy", *app.args, *_stack_args(stacks), *_context_args(context),
+                    *_parameter_args(parameters),
                     "--require-approval", "broadening", "--progress", "events"], env, app.cwd,
                    say)
 
