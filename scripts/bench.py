@@ -38,7 +38,7 @@ def main() -> int:
     print("  ", fmt(timed(lambda: subprocess.run([sys.executable, str(ROOT / "scripts/setup.py")],
                                                 check=True), 3)))
 
-    print("== in-process synth (warm jsii)")
+    print("== in-process synth (warm jsii), and our checks alone on the result")
     from pitfalls.synth import synth_app
     from solutions.pipeline import PipelineStack
 
@@ -46,11 +46,17 @@ def main() -> int:
     print("   full pipeline, first in process:", fmt(first))
     print("   full pipeline, warm:            ",
           fmt(timed(lambda: synth_app(lambda app: PipelineStack(app, "P")), 10)))
+    from pitfalls.checks import run_checks
+    from pitfalls.template import Template
+
+    tpl = Template(synth_app(lambda app: PipelineStack(app, "P"))["P"].template, "P")
+    print("   our checks on the full pipeline: ", fmt(timed(lambda: run_checks(tpl), 10)))
 
     print("== exercise check latency (warm kernel)")
-    from pitfalls.exercise import get, grade
+    from pitfalls.exercise import EXERCISES, get, grade
 
-    for n in (1, 7):
+    get(1)  # loads every exercise module
+    for n in sorted(EXERCISES):
         cls = get(n).solution_class()
         grade(n, cls)
         print(f"   scenario {n:02d}:", fmt(timed(lambda: grade(n, cls), 10)))  # noqa: B023
