@@ -1,11 +1,16 @@
 #!/usr/bin/env python3
 """Time the local AWS on the full stack: start, bootstrap, deploy, verify, update, destroy.
 
-    python scripts/bench_emulator.py
+    python scripts/bench_emulator.py             # the test stack
+    python scripts/bench_emulator.py --pipeline  # the real full pipeline (app.py)
 
 Uses the test stack of tests/emulator/full_app.py (the full pipeline plus everything the later
 scenarios add, 52 resources of 25 types), its own emulator (stopped at the end) and the real CDK
 CLI. Goals: deploy + verify + destroy <= 15 s, update <= 5 s.
+
+`--pipeline` times the real full pipeline instead: app.py synthesized by the CDK CLI (cdk.json's
+stage), deployed with `--parameters NotificationEmail=...`, updated with another address (the
+email subscription is replaced), verified after each, destroyed.
 """
 
 from __future__ import annotations
@@ -39,7 +44,50 @@ def timed(label: str, times: dict[str, float], fn: Callable[[], Any]) -> Any:
     return result
 
 
+def main_pipeline() -> int:
+    _env.configure()
+    times: dict[str, float] = {}
+    work = Path(tempfile.mkdtemp(prefix="pitfalls-bench-pipeline-"))
+    state, assembly, stack = work / "state", work / "cdk.out", "PipelinePitfalls-dev"
+    st = timed("start", times, lambda: process.start(state_dir=state))
+    out: list[str] = []
+    failed: list[str] = []
+
+    def cli(*args: str) -> None:
+        if run_cli(list(args), local_env(st.endpoint), ROOT, out.append) != 0:
+            failed.append(" ".join(args[:3]))
+            print("\n".join(out[-30:]), file=sys.stderr)
+
+    def verify() -> None:
+        template = json.loads((assembly / f"{stack}.template.json").read_text())
+        report = verify_stack(st.endpoint, stack, template)
+        if report.problems:
+            failed.append("verify")
+            print("\n".join(report.problems), file=sys.stderr)
+        print(f"           {len(report.checked)} resources read back", flush=True)
+
+    deploy = ("deploy", "--app", str(assembly), "--all", "--require-approval", "never",
+              "--progress", "events", "--parameters")
+    try:
+        timed("bootstrap", times, lambda: bootstrap_local(st.endpoint, out.append))
+        timed("synth", times, lambda: cli("synth", "--output", str(assembly), "--quiet"))
+        timed("deploy", times, lambda: cli(*deploy, "NotificationEmail=team@example.com"))
+        timed("verify", times, verify)
+        timed("update", times, lambda: cli(*deploy, "NotificationEmail=oncall@example.com"))
+        timed("verify2", times, verify)
+        timed("destroy", times, lambda: cli("destroy", "--app", str(assembly), "--all",
+                                            "--force"))
+    finally:
+        timed("stop", times, lambda: process.stop(state))
+    if failed:
+        print(f"FAILED: {failed}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main() -> int:
+    if "--pipeline" in sys.argv[1:]:
+        return main_pipeline()
     _env.configure()
     times: dict[str, float] = {}
     work = Path(tempfile.mkdtemp(prefix="pitfalls-bench-"))

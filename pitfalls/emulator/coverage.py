@@ -50,7 +50,11 @@ it with `AWS_ENDPOINT_URL=http://localhost:PORT` and fake credentials
 
 - Pipelines, builds and CodeDeploy hooks do not run; a Lambda alias under
   `CodeDeployLambdaAliasUpdate` moves at once through a recorded CodeDeploy deployment, which fails
-  (and the update rolls back) when one of the deployment group's alarms is in `ALARM`.
+  (and the update rolls back) when one of the deployment group's alarms is in `ALARM`. Its
+  `BeforeAllowTrafficHook` / `AfterAllowTrafficHook` functions must exist and are written into the
+  deployment's AppSpec, but are not invoked; a stage's `OnFailure` is stored, not acted on.
+- S3 server access logging is configured (GetBucketLogging answers it) but no logs are written;
+  the target bucket's permissions are not checked when it is configured.
 - Lambda functions are not invoked; schedules do not fire; CloudTrail delivers no logs; email
   subscriptions are confirmed without an email.
 - Stack-level tags are recorded on the stack but not copied onto resources (the CDK also writes

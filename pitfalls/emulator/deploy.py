@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,7 +114,11 @@ def bootstrap_local(endpoint: str, say: Say = _say) -> int:
     if bootstrap_version(endpoint):
         return 0
     say(f"Bootstrapping the local AWS (account {ACCOUNT}, region {REGION})")
-    return run_cli(["bootstrap", f"aws://{ACCOUNT}/{REGION}"], local_env(endpoint), ROOT, say)
+    # Outside any app directory: with the environment given, bootstrap needs no app, and in the
+    # repository root the CLI would lock its cdk.out against another CLI synthesizing there.
+    with tempfile.TemporaryDirectory(prefix="pitfalls-bootstrap-") as cwd:
+        return run_cli(["bootstrap", f"aws://{ACCOUNT}/{REGION}"], local_env(endpoint),
+                       Path(cwd), say)
 
 
 def _stack_args(stacks: Sequence[str]) -> list[str]:

@@ -19,6 +19,7 @@ import boto3  # type: ignore[import-untyped]
 from botocore.config import Config  # type: ignore[import-untyped]
 from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 
+from pitfalls.emulator.inline_code import inline_zip
 from pitfalls.emulator.settings import ACCOUNT, FAKE_ACCESS_KEY, FAKE_SECRET_KEY, REGION
 
 NOT_FOUND = {"NoSuchBucket", "NoSuchEntity", "NotFoundException", "ResourceNotFoundException",
@@ -107,8 +108,10 @@ def _sub(actual: dict[str, str], expected: dict[str, str]) -> dict[str, str]:
 
 class Resolver:
     def __init__(self, c: Clients, template: dict[str, Any], physical: dict[str, str],
-                 types: dict[str, str], stack_id: str, stack_name: str) -> None:
+                 types: dict[str, str], stack_id: str, stack_name: str,
+                 parameters: dict[str, str] | None = None) -> None:
         self.c, self.template, self.physical, self.types = c, template, physical, types
+        self.parameters = parameters or {}  # as the stack reports them (DescribeStacks)
         self.pseudo = {"AWS::AccountId": ACCOUNT, "AWS::Region": REGION,
                        "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com",
                        "AWS::StackId": stack_id, "AWS::StackName": stack_name}
@@ -120,7 +123,7 @@ class Resolver:
             return self.physical[name]
         param = (self.template.get("Parameters") or {}).get(name)
         if param is not None:
-            return param.get("Default")
+            return self.parameters.get(name, param.get("Default"))
         raise KeyError(f"Ref {name}")
 
     def getatt(self, name: str, attr: str) -> Any:
@@ -190,6 +193,7 @@ GETATT: dict[tuple[str, str], Callable[[Clients, str], Any]] = {
         c.sns.get_topic_attributes, TopicArn=p)["Attributes"]["TopicArn"],
     ("AWS::CloudWatch::Alarm", "Arn"): lambda c, p: _alarm(c, p)["AlarmArn"],
     ("AWS::CodeBuild::Project", "Arn"): lambda c, p: _project(c, p)["arn"],
+    ("AWS::CodeBuild::ReportGroup", "Arn"): lambda c, p: _report_group_info(c, p)["arn"],
     ("AWS::Events::Rule", "Arn"): lambda c, p: _call(c.events.describe_rule, Name=p)["Arn"],
 }
 
@@ -248,6 +252,13 @@ def _bucket(c: Clients, name: str, p: dict[str, Any], r: Report, w: str) -> None
     if "OwnershipControls" in p:
         r.expect(w, "ownership", c.s3.get_bucket_ownership_controls(Bucket=name)[
             "OwnershipControls"]["Rules"], p["OwnershipControls"]["Rules"])
+    if "LoggingConfiguration" in p:
+        got_log = c.s3.get_bucket_logging(Bucket=name).get("LoggingEnabled", {})
+        want_log = p["LoggingConfiguration"]
+        r.expect(w, "access log bucket", got_log.get("TargetBucket"),
+                 want_log.get("DestinationBucketName", name))
+        r.expect(w, "access log prefix", got_log.get("TargetPrefix", ""),
+                 want_log.get("LogFilePrefix", ""))
     if "Tags" in p:
         want_tags = _tags(p["Tags"])
         r.expect(w, "tags", _sub(_tags(c.s3.get_bucket_tagging(Bucket=name)["TagSet"]),
@@ -367,12 +378,16 @@ def _codebuild(c: Clients, name: str, p: dict[str, Any], r: Report, w: str) -> N
         r.expect(w, "tags", _sub(got_tags, _tags(p["Tags"])), _tags(p["Tags"]))
 
 
-@checker("AWS::CodeBuild::ReportGroup")
-def _report_group(c: Clients, arn: str, p: dict[str, Any], r: Report, w: str) -> None:
+def _report_group_info(c: Clients, arn: str) -> dict[str, Any]:
     found = c.codebuild.batch_get_report_groups(reportGroupArns=[arn])["reportGroups"]
     if not found:
         raise Gone(arn)
-    got = found[0]
+    return dict(found[0])
+
+
+@checker("AWS::CodeBuild::ReportGroup")
+def _report_group(c: Clients, arn: str, p: dict[str, Any], r: Report, w: str) -> None:
+    got = _report_group_info(c, arn)
     r.expect(w, "type", got["type"], p["Type"])
     r.expect(w, "export", got["exportConfig"]["exportConfigType"],
              p["ExportConfig"]["ExportConfigType"])
@@ -415,7 +430,11 @@ def _function(c: Clients, name: str, p: dict[str, Any], r: Report, w: str) -> No
                  p["LoggingConfig"])
     if "Architectures" in p:
         r.expect(w, "architectures", cfg.get("Architectures"), p["Architectures"])
-    obj = c.s3.get_object(Bucket=p["Code"]["S3Bucket"], Key=p["Code"]["S3Key"])["Body"].read()
+    if "ZipFile" in p["Code"]:
+        obj = inline_zip(str(p["Code"]["ZipFile"]), p.get("Runtime"))
+    else:
+        obj = c.s3.get_object(Bucket=p["Code"]["S3Bucket"], Key=p["Code"]["S3Key"])[
+            "Body"].read()
     import base64
 
     r.expect(w, "code (sha256 of the S3 object)", cfg["CodeSha256"],
@@ -440,11 +459,24 @@ def _lambda_alias(c: Clients, arn: str, p: dict[str, Any], r: Report, w: str) ->
         r.expect(w, "description", got.get("Description"), p["Description"])
 
 
+def _camel_keys(value: Any) -> Any:
+    """CloudFormation's PascalCase keys as the JSON API's camelCase ones."""
+    if isinstance(value, dict):
+        return {k[:1].lower() + k[1:]: _camel_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_camel_keys(v) for v in value]
+    return value
+
+
 @checker("AWS::CodePipeline::Pipeline")
 def _pipeline(c: Clients, name: str, p: dict[str, Any], r: Report, w: str) -> None:
     got = _call(c.codepipeline.get_pipeline, name=name)["pipeline"]
     r.expect(w, "role", got["roleArn"], p["RoleArn"])
     r.expect(w, "pipeline type", got.get("pipelineType"), p.get("PipelineType", "V1"))
+    if "ExecutionMode" in p:
+        r.expect(w, "execution mode", got.get("executionMode"), p["ExecutionMode"])
+    if "Variables" in p:
+        r.expect(w, "variables", got.get("variables"), _camel_keys(p["Variables"]))
     store, want = got["artifactStore"], p["ArtifactStore"]
     r.expect(w, "artifact store", store["location"], want["Location"])
     if "EncryptionKey" in want:
@@ -452,6 +484,10 @@ def _pipeline(c: Clients, name: str, p: dict[str, Any], r: Report, w: str) -> No
                  want["EncryptionKey"]["Id"])
     r.expect(w, "stages", [s["name"] for s in got["stages"]], [s["Name"] for s in p["Stages"]])
     for gs, ws in zip(got["stages"], p["Stages"], strict=False):
+        r.expect(f"{w} stage {ws['Name']}", "on failure", gs.get("onFailure"),
+                 _camel_keys(ws["OnFailure"]) if "OnFailure" in ws else None)
+        r.expect(f"{w} stage {ws['Name']}", "actions", [a["name"] for a in gs["actions"]],
+                 [a["Name"] for a in ws["Actions"]])
         for ga, wa in zip(gs["actions"], ws["Actions"], strict=False):
             where = f"{w} action {ws['Name']}/{wa['Name']}"
             r.expect(where, "name", ga["name"], wa["Name"])
@@ -464,6 +500,8 @@ def _pipeline(c: Clients, name: str, p: dict[str, Any], r: Report, w: str) -> No
             r.expect(where, "outputs", [a["name"] for a in ga.get("outputArtifacts", [])],
                      [a["Name"] for a in wa.get("OutputArtifacts", [])])
             r.expect(where, "role", ga.get("roleArn"), wa.get("RoleArn"))
+            r.expect(where, "run order", ga.get("runOrder", 1), wa.get("RunOrder", 1))
+            r.expect(where, "namespace", ga.get("namespace"), wa.get("Namespace"))
     if "Tags" in p:
         arn = f"arn:aws:codepipeline:{REGION}:{ACCOUNT}:{name}"
         got_tags = {t["key"]: t["value"] for t in
@@ -613,6 +651,8 @@ def _trail(c: Clients, name: str, p: dict[str, Any], r: Report, w: str) -> None:
     r.expect(w, "log file validation", got.get("LogFileValidationEnabled"),
              p.get("EnableLogFileValidation", False))
     r.expect(w, "logging", c.cloudtrail.get_trail_status(Name=name)["IsLogging"], p["IsLogging"])
+    if "KMSKeyId" in p:
+        r.expect(w, "kms key", got.get("KmsKeyId"), p["KMSKeyId"])
     if p.get("EventSelectors"):
         got_sel = c.cloudtrail.get_event_selectors(TrailName=name).get("EventSelectors", [])
         r.expect(w, "event selectors", got_sel, p["EventSelectors"])
@@ -653,7 +693,9 @@ def verify_stack(endpoint: str, stack: str, template: dict[str, Any]) -> Report:
     resources = stack_resources(c, stack)
     types = {k: v[0] for k, v in resources.items()}
     physical = {k: v[1] for k, v in resources.items()}
-    resolve = Resolver(c, template, physical, types, desc["StackId"], stack)
+    parameters = {x["ParameterKey"]: x.get("ResolvedValue", x["ParameterValue"])
+                  for x in desc.get("Parameters", [])}
+    resolve = Resolver(c, template, physical, types, desc["StackId"], stack, parameters)
     for logical, body in template["Resources"].items():
         where = f"{logical} ({body['Type']})"
         if logical not in resources:
@@ -677,6 +719,8 @@ def verify_stack(endpoint: str, stack: str, template: dict[str, Any]) -> Report:
 
 def resource_exists(c: Clients, rtype: str, physical: str, props: dict[str, Any]) -> bool:
     """Whether a resource is still there (after a destroy), asked of its service."""
+    if rtype == "AWS::CDK::Metadata":
+        return False  # no service keeps it: it is an entry of a stack, gone with the stack
     try:
         CHECKERS[rtype](c, physical, props, Report(), "")
     except Gone:

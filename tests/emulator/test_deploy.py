@@ -21,7 +21,7 @@ from botocore.exceptions import ClientError
 from pitfalls.emulator.deploy import deploy_local
 from pitfalls.emulator.verify import resource_exists, stack_resources, verify_stack
 
-from .conftest import Emulator, Run
+from .conftest import Emulator, Run, props_for_existence
 
 STACK = "PitfallsFull"
 
@@ -157,26 +157,11 @@ def test_destroy_leaves_only_retained_resources(emulator: Emulator,
     for logical, (rtype, physical) in destroyed["resources"].items():
         body = template["Resources"][logical]
         retained = body.get("DeletionPolicy") in ("Retain", "RetainExceptOnCreate")
-        props = _props_for_existence(body, destroyed["resources"])
+        props = props_for_existence(body, destroyed["resources"])
         exists = resource_exists(c, rtype, physical, props)
         if exists != retained:
             left.append(f"{logical} ({rtype}) exists={exists} retained={retained}")
     assert left == []
-
-
-def _props_for_existence(body: dict[str, Any], resources: dict[str, tuple[str, str]]
-                         ) -> dict[str, Any]:
-    """The few properties an existence check needs, with Refs replaced by physical ids."""
-    def resolve(v: Any) -> Any:
-        if isinstance(v, dict) and set(v) == {"Ref"} and v["Ref"] in resources:
-            return resources[v["Ref"]][1]
-        if isinstance(v, dict):
-            return {k: resolve(x) for k, x in v.items()}
-        if isinstance(v, list):
-            return [resolve(x) for x in v]
-        return v
-
-    return resolve(body.get("Properties", {}))
 
 
 # --- strict by default ----------------------------------------------------------------------------

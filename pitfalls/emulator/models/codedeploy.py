@@ -117,6 +117,10 @@ def deploy_alias_shift(account_id: str, region: str, via: dict[str, Any], functi
                                                            "Name": function, "Alias": alias,
                                                            "CurrentVersion": current,
                                                            "TargetVersion": target}}}]}
+    hooks = [{hook.removesuffix("Hook"): via[hook]}
+             for hook in ("BeforeAllowTrafficHook", "AfterAllowTrafficHook") if via.get(hook)]
+    if hooks:
+        appspec["Hooks"] = hooks  # recorded in the AppSpec as CodeDeploy has it; not invoked
     deployment_id = b.create_deployment(
         app, group_name,
         {"revisionType": "AppSpecContent", "appSpecContent": {"content": json.dumps(appspec)}},

@@ -6,12 +6,15 @@ from typing import Any
 
 from moto.codepipeline.models import CodePipelineBackend, codepipeline_backends
 
-from pitfalls.emulator.errors import UnsupportedProperty
+from pitfalls.emulator.errors import InvalidProperty, UnsupportedProperty
 from pitfalls.emulator.models.api_shape import api_tags, to_api
 from pitfalls.emulator.models.base import Resource, register
 
 ACTION_KEYS = {"Name", "ActionTypeId", "Configuration", "InputArtifacts", "OutputArtifacts",
                "RoleArn", "RunOrder", "Region", "Namespace"}
+
+ON_FAILURE_KEYS = {"Result", "RetryConfiguration"}
+FAILURE_RESULTS = {"ROLLBACK", "FAIL", "RETRY", "SKIP"}
 
 
 def codepipeline(account_id: str, region: str) -> CodePipelineBackend:
@@ -25,7 +28,9 @@ class Pipeline(Resource):
     NAME_MAX = 100
     PROPERTIES = {"Name": "", "RoleArn": "must exist and trust codepipeline.amazonaws.com",
                   "ArtifactStore": "one store (S3, optional KMS key)",
-                  "Stages": "at least two; actions with the keys the API has",
+                  "Stages": "at least two; actions with the keys the API has; a stage's "
+                            "OnFailure (Result, RetryConfiguration; V2 pipelines) is stored, "
+                            "not acted on (pipelines do not run)",
                   "PipelineType": "", "ExecutionMode": "", "Variables": "", "Tags": ""}
     REQUIRED = ("RoleArn", "Stages")
     ATTRIBUTES = ("Version",)
@@ -36,8 +41,18 @@ class Pipeline(Resource):
     def check(cls, props: dict[str, Any]) -> None:
         for stage in props["Stages"]:
             for key in stage:
-                if key not in ("Name", "Actions"):
+                if key not in ("Name", "Actions", "OnFailure"):
                     raise UnsupportedProperty(cls.TYPE, f"Stages.{key}")
+            on_failure = stage.get("OnFailure")
+            if on_failure is not None:
+                for key in on_failure:
+                    if key not in ON_FAILURE_KEYS:
+                        raise UnsupportedProperty(cls.TYPE, f"Stages.OnFailure.{key}")
+                if on_failure.get("Result") not in FAILURE_RESULTS:
+                    raise InvalidProperty(f"Stages.OnFailure.Result must be one of "
+                                          f"{sorted(FAILURE_RESULTS)}")
+                if props.get("PipelineType", "V1") != "V2":
+                    raise InvalidProperty("Stages.OnFailure needs PipelineType V2")
             for action in stage["Actions"]:
                 for key in action:
                     if key not in ACTION_KEYS:

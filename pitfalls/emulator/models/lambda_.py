@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from moto.awslambda.exceptions import UnknownAliasException, UnknownFunctionException
@@ -10,9 +11,11 @@ from moto.iam.exceptions import NotFoundException as IAMNotFound
 from moto.iam.models import iam_backends
 
 from pitfalls.emulator.errors import InvalidProperty, UnsupportedProperty
+from pitfalls.emulator.inline_code import inline_file_name, inline_zip
 from pitfalls.emulator.models.base import Resource, register, tags_dict
 
 CONFIG_KEYS = ("Handler", "Runtime", "Role", "MemorySize", "Timeout", "Description")
+HOOKS = ("BeforeAllowTrafficHook", "AfterAllowTrafficHook")
 
 
 def lam(account_id: str, region: str) -> LambdaBackend:
@@ -26,7 +29,8 @@ class Function(Resource):
     NAME_MAX = 64
     PROPERTIES = {
         "FunctionName": "",
-        "Code": "S3Bucket + S3Key (CDK assets); the object must exist",
+        "Code": "S3Bucket + S3Key (CDK assets; the object must exist), or ZipFile (inline "
+                "code, zipped as index.js / index.py for Node.js / Python runtimes)",
         "Handler": "", "Runtime": "", "Role": "must be an existing role ARN",
         "MemorySize": "", "Timeout": "", "Description": "",
         "Environment": "", "LoggingConfig": "", "Architectures": "", "TracingConfig": "",
@@ -40,11 +44,25 @@ class Function(Resource):
     @classmethod
     def check(cls, props: dict[str, Any]) -> None:
         code = props["Code"]
-        for key in sorted(set(code) - {"S3Bucket", "S3Key"}):
+        for key in sorted(set(code) - {"S3Bucket", "S3Key", "ZipFile"}):
             raise UnsupportedProperty(cls.TYPE, f"Code.{key}",
-                                      "only S3Bucket + S3Key, as the CDK's assets give")
-        if set(code) != {"S3Bucket", "S3Key"}:
-            raise InvalidProperty("Code needs S3Bucket and S3Key")
+                                      "only S3Bucket + S3Key (the CDK's assets) or ZipFile")
+        if "ZipFile" in code:
+            if set(code) != {"ZipFile"}:
+                raise InvalidProperty("Code.ZipFile cannot be combined with S3Bucket / S3Key")
+            if inline_file_name(props.get("Runtime")) is None:
+                raise UnsupportedProperty(cls.TYPE, "Code.ZipFile",
+                                          f"inline code for runtime {props.get('Runtime')}")
+        elif set(code) != {"S3Bucket", "S3Key"}:
+            raise InvalidProperty("Code needs S3Bucket and S3Key, or ZipFile")
+
+    def _code(self) -> dict[str, Any]:
+        """The Code of the Lambda API: S3 location as given, inline code as a zip."""
+        code = self.props["Code"]
+        if "ZipFile" in code:
+            return {"ZipFile": base64.b64encode(
+                inline_zip(str(code["ZipFile"]), self.props.get("Runtime"))).decode()}
+        return dict(code)
 
     @property
     def backend(self) -> LambdaBackend:
@@ -61,7 +79,7 @@ class Function(Resource):
     def create(self) -> None:
         p = self.props
         self._check_role()
-        spec: dict[str, Any] = {"FunctionName": self.name, "Code": dict(p["Code"]),
+        spec: dict[str, Any] = {"FunctionName": self.name, "Code": self._code(),
                                 "Tags": tags_dict(p.get("Tags"))}
         for key in CONFIG_KEYS + ("Environment", "Architectures", "TracingConfig"):
             if key in p:
@@ -77,8 +95,8 @@ class Function(Resource):
         p, fn = self.props, self._fn()
         if "Role" in changed:
             self._check_role()
-        if "Code" in changed:
-            fn.update_function_code(dict(p["Code"]))
+        if "Code" in changed or ("Runtime" in changed and "ZipFile" in p["Code"]):
+            fn.update_function_code(self._code())
         updates: dict[str, Any] = {k: p.get(k) for k in CONFIG_KEYS if k in changed}
         if "Description" in updates and updates["Description"] is None:
             updates["Description"] = ""
@@ -160,10 +178,23 @@ class Alias(Resource):
             if key != "CodeDeployLambdaAliasUpdate":
                 raise UnsupportedProperty(cls.TYPE, f"UpdatePolicy.{key}")
         for key in policy.get("CodeDeployLambdaAliasUpdate", {}):
-            if key not in ("ApplicationName", "DeploymentGroupName"):
+            if key not in ("ApplicationName", "DeploymentGroupName") + HOOKS:
                 raise UnsupportedProperty(cls.TYPE, f"UpdatePolicy.CodeDeployLambdaAliasUpdate."
-                                          f"{key}", "lifecycle hooks need a Lambda runtime")
+                                          f"{key}")
         return super().validate(resource_json)
+
+    def _check_hooks(self) -> None:
+        """The hook functions must exist (they go into the deployment's AppSpec; the emulator
+        does not invoke them)."""
+        via = (self.resource_json.get("UpdatePolicy") or {}).get(
+            "CodeDeployLambdaAliasUpdate") or {}
+        for hook in HOOKS:
+            if hook in via:
+                try:
+                    lam(self.account_id, self.region).get_function(str(via[hook]))
+                except UnknownFunctionException:
+                    raise InvalidProperty(f"UpdatePolicy.CodeDeployLambdaAliasUpdate.{hook}: "
+                                          f"function {via[hook]} does not exist") from None
 
     def _routing(self) -> Any:
         """CloudFormation lists the weights; the Lambda API maps version -> weight."""
@@ -175,6 +206,7 @@ class Alias(Resource):
 
     def create(self) -> None:
         p = self.props
+        self._check_hooks()
         alias = lam(self.account_id, self.region).create_alias(
             name=p["Name"], function_name=p["FunctionName"], function_version=p["FunctionVersion"],
             description=p.get("Description", ""), routing_config=self._routing())
@@ -183,6 +215,7 @@ class Alias(Resource):
     def update(self, old: dict[str, Any], changed: set[str]) -> None:
         p = self.props
         via = (self.resource_json.get("UpdatePolicy") or {}).get("CodeDeployLambdaAliasUpdate")
+        self._check_hooks()
         if via and "FunctionVersion" in changed:
             from pitfalls.emulator.models.codedeploy import deploy_alias_shift
 

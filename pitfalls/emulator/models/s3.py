@@ -17,6 +17,8 @@ RULE_KEYS = {
     "AbortIncompleteMultipartUpload", "Transitions", "NoncurrentVersionTransitions",
 }
 
+LOGGING_KEYS = {"DestinationBucketName", "LogFilePrefix"}
+
 
 def s3_backend(account_id: str, partition: str) -> S3Backend:
     return s3_backends[account_id][partition]
@@ -71,12 +73,14 @@ class Bucket(Resource):
                                   "noncurrent-version expiration/transitions, abort multipart",
         "PublicAccessBlockConfiguration": "",
         "OwnershipControls": "",
+        "LoggingConfiguration": "server access logs: DestinationBucketName (must exist, same "
+                                "region), LogFilePrefix; no logs are written",
         "Tags": "",
     }
     ATTRIBUTES = ("Arn", "DomainName", "RegionalDomainName", "DualStackDomainName", "WebsiteURL")
     REF = "bucket name"
     READ_BACK = "GetBucketVersioning, GetBucketEncryption, GetBucketLifecycleConfiguration, " \
-                "GetPublicAccessBlock, GetBucketOwnershipControls, GetBucketTagging"
+                "GetPublicAccessBlock, GetBucketOwnershipControls, GetBucketLogging, GetBucketTagging"
 
     @classmethod
     def check(cls, props: dict[str, Any]) -> None:
@@ -92,6 +96,9 @@ class Bucket(Resource):
         for key in props.get("LifecycleConfiguration", {}):
             if key != "Rules":
                 raise UnsupportedProperty(cls.TYPE, f"LifecycleConfiguration.{key}")
+        for key in props.get("LoggingConfiguration", {}):
+            if key not in LOGGING_KEYS:
+                raise UnsupportedProperty(cls.TYPE, f"LoggingConfiguration.{key}")
 
     @property
     def backend(self) -> S3Backend:
@@ -143,8 +150,34 @@ class Bucket(Resource):
                 b.put_bucket_ownership_controls(name, rules[0]["ObjectOwnership"])
             else:
                 b.delete_bucket_ownership_controls(name)
+        if "LoggingConfiguration" in changed:
+            self._logging(p.get("LoggingConfiguration"))
         if "Tags" in changed:
             b.put_bucket_tagging(name, tags_dict(p.get("Tags")))
+
+    def _logging(self, config: dict[str, Any] | None) -> None:
+        """Server access logging, as GetBucketLogging answers it. moto's PutBucketLogging also
+        wants the log-delivery permission in place first; CloudFormation (and the CDK) create the
+        target bucket's policy after the buckets that log to it (the policy names their ARNs),
+        and S3 does not check a bucket policy when logging is configured, so only what S3 checks
+        is checked here: the target bucket exists, in the same region."""
+        bucket = self.backend.get_bucket(self.name)
+        if not config:
+            bucket.logging = {}
+            return
+        target_name = config.get("DestinationBucketName")
+        if not target_name:
+            # Without a destination, S3 logs to the bucket itself.
+            target_name = self.name
+        target = self.backend.buckets.get(target_name)
+        if target is None:
+            raise InvalidProperty(f"LoggingConfiguration: the target bucket {target_name} "
+                                  "does not exist")
+        if target.region_name != bucket.region_name:
+            raise InvalidProperty(f"LoggingConfiguration: the target bucket {target_name} is "
+                                  "in another region")
+        bucket.logging = {"TargetBucket": target_name,
+                          "TargetPrefix": config.get("LogFilePrefix", "")}
 
     def destroy(self) -> None:
         try:

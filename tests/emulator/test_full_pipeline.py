@@ -1,0 +1,140 @@
+"""The real full pipeline (`app.py` -> `solutions.pipeline.PipelineStack`) through the emulator.
+
+What `python -m pitfalls deploy --parameters NotificationEmail=...` does (the CLI synthesizes
+app.py from the repository's cdk.json), read back resource by resource, the failure notification
+path proven on the deployed topic and rule, then `cdk destroy`. The module has its own emulator
+(and its own synth), so under `--dist loadfile` it runs beside test_deploy.py, not after it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pitfalls.emulator import process
+from pitfalls.emulator.deploy import deploy_local, local_env, run_cli
+from pitfalls.emulator.settings import ACCOUNT, REGION
+from pitfalls.emulator.verify import Clients, resource_exists, stack_resources, verify_stack
+
+from .conftest import ROOT, props_for_existence
+
+STACK = "PipelinePitfalls-dev"  # app.py's stack for cdk.json's stage
+EMAIL = "team@example.com"
+
+
+@dataclass
+class Deployed:
+    endpoint: str
+    state: Path
+    assembly: Path
+    clients: Clients
+    lines: list[str] = field(default_factory=list)
+
+    @property
+    def template(self) -> dict[str, Any]:
+        return dict(json.loads((self.assembly / f"{STACK}.template.json").read_text()))
+
+    def physical(self, logical_prefix: str) -> str:
+        found = [p for lid, (_t, p) in stack_resources(self.clients, STACK).items()
+                 if lid.startswith(logical_prefix)]
+        assert len(found) == 1, (logical_prefix, found)
+        return found[0]
+
+
+@pytest.fixture(scope="module")
+def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
+    work = tmp_path_factory.mktemp("full-pipeline")
+    state, assembly = work / "state", work / "cdk.out"
+    with process.running(state_dir=state) as endpoint:
+        d = Deployed(endpoint, state, assembly, Clients(endpoint))
+        code = deploy_local(None, state_dir=state, parameters=[f"NotificationEmail={EMAIL}"],
+                            extra=["--output", str(assembly)], say=d.lines.append)
+        assert code == 0, "\n".join(d.lines[-60:])
+        yield d
+    assert not process.status(state).running
+
+
+@pytest.fixture(scope="module")
+def destroyed(deployed: Deployed) -> dict[str, Any]:
+    template, resources = deployed.template, stack_resources(deployed.clients, STACK)
+    lines: list[str] = []
+    code = run_cli(["destroy", "--app", str(deployed.assembly), "--all", "--force"],
+                   local_env(deployed.endpoint), ROOT, lines.append)
+    assert code == 0, "\n".join(lines[-40:])
+    return {"template": template, "resources": resources}
+
+
+def test_the_real_pipeline_deploys_and_reads_back_as_its_template(deployed: Deployed) -> None:
+    c = deployed.clients
+    stack = c.cloudformation.describe_stacks(StackName=STACK)["Stacks"][0]
+    assert stack["StackStatus"] == "CREATE_COMPLETE"
+    assert {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}[
+        "NotificationEmail"] == EMAIL
+    template = deployed.template
+    report = verify_stack(deployed.endpoint, STACK, template)
+    assert report.problems == []
+    assert set(report.checked) == set(template["Resources"])
+    assert len(template["Resources"]) >= 70
+    # What the scenarios' fixes added, seen through the services' own APIs.
+    types = {r["Type"] for r in template["Resources"].values()}
+    assert {"AWS::CloudTrail::Trail", "AWS::CodeBuild::ReportGroup", "AWS::CloudWatch::Dashboard",
+            "AWS::CodeDeploy::DeploymentGroup", "AWS::KMS::Key"} <= types
+    source = deployed.physical("SourceBucket6F")
+    logging = c.s3.get_bucket_logging(Bucket=source)["LoggingEnabled"]
+    assert logging == {"TargetBucket": deployed.physical("AccessLogsBucketCD"),
+                       "TargetPrefix": "source-bucket/"}
+    pipeline = c.codepipeline.get_pipeline(name=deployed.physical("DeliveryPipelineE8"))[
+        "pipeline"]
+    assert pipeline["pipelineType"] == "V2"
+    assert pipeline["stages"][-1]["onFailure"] == {"result": "ROLLBACK"}
+
+
+def test_a_failed_execution_of_the_deployed_pipeline_notifies_once(deployed: Deployed) -> None:
+    c = deployed.clients
+    topic = deployed.physical("NotificationsTopicAE")
+    pipeline = deployed.physical("DeliveryPipelineE8")
+    url = c.sqs.create_queue(QueueName="full-pipeline-alerts")["QueueUrl"]
+    queue_arn = c.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    c.sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+    arn = f"arn:aws:codepipeline:{REGION}:{ACCOUNT}:{pipeline}"
+    failed = {"Source": "aws.codepipeline", "Resources": [arn],
+              "DetailType": "CodePipeline Pipeline Execution State Change",
+              "Detail": json.dumps({"pipeline": pipeline, "execution-id": "exec-1",
+                                    "state": "FAILED", "version": 1})}
+    succeeded = {**failed, "Detail": json.dumps({"pipeline": pipeline, "state": "SUCCEEDED"})}
+    other = {**failed, "Resources": [f"{arn}-other"],
+             "Detail": json.dumps({"pipeline": f"{pipeline}-other", "state": "FAILED"})}
+    assert c.events.put_events(Entries=[failed, succeeded, other])["FailedEntryCount"] == 0
+    messages = c.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
+                                     WaitTimeSeconds=1).get("Messages", [])
+    assert len(messages) == 1
+    envelope = json.loads(messages[0]["Body"])
+    assert envelope["TopicArn"] == topic
+    assert envelope["Message"].strip('"') == f"Pipeline {pipeline} failed (execution exec-1)."
+    c.sqs.delete_message(QueueUrl=url, ReceiptHandle=messages[0]["ReceiptHandle"])
+    assert c.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []) == []
+
+
+def test_destroy_leaves_only_the_retained_resources(deployed: Deployed,
+                                                   destroyed: dict[str, Any]) -> None:
+    c = deployed.clients
+    stacks = c.cloudformation.list_stacks()["StackSummaries"]
+    assert [s["StackStatus"] for s in stacks if s["StackName"] == STACK] == ["DELETE_COMPLETE"]
+    template, left, kept = destroyed["template"], [], []
+    for logical, (rtype, physical) in destroyed["resources"].items():
+        body = template["Resources"][logical]
+        retained = body.get("DeletionPolicy") in ("Retain", "RetainExceptOnCreate")
+        exists = resource_exists(c, rtype, physical,
+                                 props_for_existence(body, destroyed["resources"]))
+        if exists != retained:
+            left.append(f"{logical} ({rtype}) exists={exists} retained={retained}")
+        if exists:
+            kept.append(rtype)
+    assert left == []
+    assert "AWS::S3::Bucket" in kept  # the pipeline's buckets are retained on purpose
