@@ -190,7 +190,7 @@ def aws_target(say: Say = _say) -> tuple[str, str]:
                             "refusing to deploy to AWS with them")
     region = session.region_name
     if not region:
-        raise EmulatorError("no AWS region configured (set AWS_REGION or a profile region)")
+        raise EmulatorError("no AWS region configured (set AWS_DEFAULT_REGION or a profile region)")
     try:
         account = session.client("sts", region_name=region).get_caller_identity()["Account"]
     except (BotoCoreError, ClientError) as exc:
