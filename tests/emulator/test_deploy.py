@@ -297,6 +297,40 @@ def test_a_failed_delete_leaves_the_stack_delete_failed(emulator: Emulator) -> N
     assert statuses == ["DELETE_COMPLETE"]
 
 
+_LAMBDA_ROLE = {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {
+    "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                            "Principal": {"Service": "lambda.amazonaws.com"}}]}}}
+
+
+@pytest.mark.parametrize(("resources", "in_reason"), [
+    ({"Named": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "pitfalls-taken-name"}}},
+     "BucketAlreadyExists"),
+    ({"Role": _LAMBDA_ROLE, "Named": {"Type": "AWS::Lambda::Function", "Properties": {
+        "FunctionName": "pitfalls-taken-name", "Runtime": "nodejs22.x", "Handler": "index.handler",
+        "Code": {"ZipFile": "exports.handler = async () => 1;"},
+        "Role": {"Fn::GetAtt": ["Role", "Arn"]}}}},
+     "ResourceConflictException: Function already exist: pitfalls-taken-name"),
+], ids=["bucket", "function"])
+def test_a_second_stack_cannot_claim_a_taken_physical_name(
+        emulator: Emulator, resources: dict[str, Any], in_reason: str,
+        request: pytest.FixtureRequest) -> None:
+    """As in AWS: bucket names are global, function names unique per account and region; the
+    second stack fails and rolls back without touching the first stack's resource."""
+    first, second = (f"Taken-{request.node.callspec.id}-{n}" for n in ("a", "b"))
+    _execute(emulator, first, {"Resources": resources})
+    assert _stack(emulator, first)["StackStatus"] == "CREATE_COMPLETE"
+    owned = emulator.clients.cloudformation.describe_stack_resource(
+        StackName=first, LogicalResourceId="Named")["StackResourceDetail"]["PhysicalResourceId"]
+    _execute(emulator, second, {"Resources": resources})
+    assert _stack(emulator, second)["StackStatus"] == "ROLLBACK_COMPLETE"
+    failed = _failed(emulator, second)
+    assert [(lid, st) for lid, st, _ in failed] == [("Named", "CREATE_FAILED")]
+    assert in_reason in failed[0][2]
+    assert resource_exists(emulator.clients, resources["Named"]["Type"], owned,
+                           props_for_existence(resources["Named"], {}))
+    emulator.clients.cloudformation.delete_stack(StackName=first)
+
+
 # --- parameters on update ----------------------------------------------------------------
 
 def test_use_previous_value_of_an_ssm_parameter(emulator: Emulator) -> None:

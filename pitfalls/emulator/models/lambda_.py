@@ -5,7 +5,11 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from moto.awslambda.exceptions import UnknownAliasException, UnknownFunctionException
+from moto.awslambda.exceptions import (
+    FunctionAlreadyExists,
+    UnknownAliasException,
+    UnknownFunctionException,
+)
 from moto.awslambda.models import LambdaBackend, LambdaFunction, lambda_backends
 from moto.iam.exceptions import NotFoundException as IAMNotFound
 from moto.iam.models import iam_backends
@@ -78,6 +82,10 @@ class Function(Resource):
 
     def create(self) -> None:
         p = self.props
+        # Lambda's CreateFunction refuses a taken name (moto's API does too); its backend, which
+        # we call, would silently replace the other stack's function.
+        if self.name in {f.function_name for f in self.backend.list_functions()}:
+            raise FunctionAlreadyExists(self.name)
         self._check_role()
         spec: dict[str, Any] = {"FunctionName": self.name, "Code": self._code(),
                                 "Tags": tags_dict(p.get("Tags"))}
