@@ -223,7 +223,7 @@ def publish_version(self: LambdaStorage, name_or_arn: str,
         if not function.code_or_config_updated:
             return cast(LambdaFunction, all_versions[-1])  # nothing changed: no new version
         function.code_or_config_updated = False
-    # The highest number ever published, kept on $LATEST (a deleted function starts again at 1).
+    # The highest number ever published for this function, kept on its $LATEST.
     last = max([getattr(latest, "pitfalls_last_version", 0)]
                + [int(v.version) for v in all_versions])
     fn = copy.copy(latest)
