@@ -8,7 +8,7 @@ import copy
 import json
 from typing import Any, cast
 
-from moto.awslambda.models import LambdaFunction
+from moto.awslambda.models import LambdaFunction, LambdaStorage
 from moto.codebuild.models import CodeBuildBackend, codebuild_backends
 from moto.codedeploy import responses as codedeploy_responses
 from moto.core.responses import ActionResult
@@ -204,11 +204,44 @@ def list_report_groups(self: Any) -> ActionResult:
     return ActionResult({"reportGroups": sorted(groups)})
 
 
+
+# replaces moto.awslambda.models.LambdaStorage.publish_version: moto numbers a new version
+# len(versions) + 1, so after version 1 is deleted (CloudFormation removes the replaced
+# AWS::Lambda::Version of `fn.current_version`) the next publish is "2" again, beside the
+# existing version 2. Lambda never reuses a version number of a function.
+def publish_version(self: LambdaStorage, name_or_arn: str,
+                    description: str = "") -> LambdaFunction | None:
+    function = self.get_function_by_name_or_arn_forbid_qualifier(name_or_arn)
+    name = function.function_name
+    if name not in self._functions:
+        return None
+    latest = self._functions[name]["latest"]
+    if not latest:
+        return None
+    all_versions = self._functions[name]["versions"]
+    if all_versions:
+        if not function.code_or_config_updated:
+            return cast(LambdaFunction, all_versions[-1])  # nothing changed: no new version
+        function.code_or_config_updated = False
+    # The highest number ever published for this function, kept on its $LATEST.
+    last = max([getattr(latest, "pitfalls_last_version", 0)]
+               + [int(v.version) for v in all_versions])
+    fn = copy.copy(latest)
+    fn.set_version(last + 1)
+    latest.pitfalls_last_version = last + 1
+    if description:
+        fn.description = description
+    all_versions.append(fn)
+    self._arns[fn.function_arn] = fn
+    return fn
+
+
 def replacements() -> dict[str, Any]:
     return {
         "moto.events.models:Rule.send_to_targets": send_to_targets,
         "moto.awslambda.models:LambdaFunction.get_configuration": get_configuration,
         "moto.awslambda.models:LambdaFunction.update_configuration": update_configuration,
+        "moto.awslambda.models:LambdaStorage.publish_version": publish_version,
         "moto.codedeploy.responses:_deployment_group_info": deployment_group_info,
         "moto.s3.models:FakeBucket.get_permission": get_permission,
         "moto.codebuild.responses:CodeBuildResponse.batch_get_report_groups":
