@@ -77,7 +77,7 @@ class StageFlow:
     """A pipeline's stages in one line each: actions, their category and provider, artifacts."""
 
     def __init__(self, result: SynthResult) -> None:
-        from pitfalls.checks.s01_incomplete_pipeline_stages import pipeline_actions
+        from pitfalls.template import pipeline_actions
 
         lines = []
         for lid, body in result.resources("AWS::CodePipeline::Pipeline").items():

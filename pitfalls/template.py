@@ -121,3 +121,58 @@ class Template:
         for lid, body in pool:
             if target in refs_in(body.get("Properties") or {}):
                 yield lid, body
+
+
+PIPELINE = "AWS::CodePipeline::Pipeline"
+
+
+def _names(items: Json) -> tuple[str, ...]:
+    return tuple(str(i.get("Name")) for i in as_list(items) if isinstance(i, dict))
+
+
+@dataclass(frozen=True)
+class PipelineAction:
+    """One action of an AWS::CodePipeline::Pipeline: where it runs, what it is, what it reads."""
+
+    stage_index: int
+    stage: str
+    name: str
+    category: str
+    provider: str
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    run_order: int = 1
+    namespace: str | None = None  # the action's variables namespace
+    configuration: dict[str, Json] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def project(self) -> str | None:
+        """The logical id of the CodeBuild project a CodeBuild action runs, if it is ours."""
+        return ref_target(self.configuration.get("ProjectName"))
+
+
+def pipeline_actions(props: dict[str, Json]) -> list[PipelineAction]:
+    """Every action of a pipeline's Stages, flattened, in stage order; malformed parts skipped."""
+    out = []
+    for index, stage in enumerate(as_list(props.get("Stages"))):
+        if not isinstance(stage, dict):
+            continue
+        for action in as_list(stage.get("Actions")):
+            if not isinstance(action, dict):
+                continue
+            type_id = action.get("ActionTypeId") or {}
+            out.append(
+                PipelineAction(
+                    stage_index=index,
+                    stage=str(stage.get("Name", f"#{index}")),
+                    name=str(action.get("Name", "?")),
+                    category=str(type_id.get("Category", "")),
+                    provider=str(type_id.get("Provider", "")),
+                    inputs=_names(action.get("InputArtifacts")),
+                    outputs=_names(action.get("OutputArtifacts")),
+                    run_order=int(action.get("RunOrder") or 1),
+                    namespace=ns if isinstance(ns := action.get("Namespace"), str) else None,
+                    configuration=action.get("Configuration") or {},
+                )
+            )
+    return out

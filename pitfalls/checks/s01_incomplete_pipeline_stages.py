@@ -7,51 +7,10 @@ the first stage, or an input artifact that nothing produces. These checks cover 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from pitfalls.checks import Violation, check
-from pitfalls.template import Json, Template, as_list
-
-PIPELINE = "AWS::CodePipeline::Pipeline"
-
-
-@dataclass(frozen=True)
-class Action:
-    stage_index: int
-    stage: str
-    name: str
-    category: str
-    provider: str
-    inputs: tuple[str, ...]
-    outputs: tuple[str, ...]
-
-
-def _names(items: Json) -> tuple[str, ...]:
-    return tuple(str(i.get("Name")) for i in as_list(items) if isinstance(i, dict))
-
-
-def pipeline_actions(props: dict[str, Json]) -> list[Action]:
-    """Every action of a pipeline, flattened, with its stage position and artifact names."""
-    out = []
-    for index, stage in enumerate(as_list(props.get("Stages"))):
-        if not isinstance(stage, dict):
-            continue
-        for action in as_list(stage.get("Actions")):
-            if not isinstance(action, dict):
-                continue
-            type_id = action.get("ActionTypeId") or {}
-            out.append(
-                Action(
-                    stage_index=index,
-                    stage=str(stage.get("Name", f"#{index}")),
-                    name=str(action.get("Name", "?")),
-                    category=str(type_id.get("Category", "")),
-                    provider=str(type_id.get("Provider", "")),
-                    inputs=_names(action.get("InputArtifacts")),
-                    outputs=_names(action.get("OutputArtifacts")),
-                )
-            )
-    return out
+from pitfalls.template import PIPELINE, Template, pipeline_actions
+from pitfalls.template import PipelineAction as Action
 
 
 def pipelines(t: Template) -> Iterator[tuple[str, list[Action]]]:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from pitfalls.checks import Violation, check
-from pitfalls.template import Json, Template, as_list, ref_target
+from pitfalls.template import PIPELINE, Json, Template, as_list, pipeline_actions
 
 PROJECT = "AWS::CodeBuild::Project"
 
@@ -145,17 +145,10 @@ def no_buildspec(t: Template) -> Iterator[Violation]:
 
 def _pipeline_build_outputs(t: Template) -> Iterator[tuple[str, str, list[str]]]:
     """(pipeline, project, output artifact names) for every CodeBuild action with outputs."""
-    for pid, _ in t.resources("AWS::CodePipeline::Pipeline"):
-        for stage in as_list(t.props(pid).get("Stages")):
-            for action in as_list((stage or {}).get("Actions")):
-                type_id = (action or {}).get("ActionTypeId") or {}
-                if type_id.get("Provider") != "CodeBuild":
-                    continue
-                project = ref_target((action.get("Configuration") or {}).get("ProjectName"))
-                outputs = [str(o.get("Name")) for o in as_list(action.get("OutputArtifacts"))
-                           if isinstance(o, dict)]
-                if project and outputs:
-                    yield pid, project, outputs
+    for pid, _ in t.resources(PIPELINE):
+        for action in pipeline_actions(t.props(pid)):
+            if action.provider == "CodeBuild" and action.project and action.outputs:
+                yield pid, action.project, list(action.outputs)
 
 
 @check(

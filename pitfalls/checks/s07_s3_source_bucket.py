@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pitfalls.checks import Violation, check
-from pitfalls.template import Json, Template, as_list, ref_target
+from pitfalls.template import PIPELINE, Json, Template, as_list, pipeline_actions, ref_target
 
 BUCKET = "AWS::S3::Bucket"
 
@@ -17,14 +17,12 @@ BUCKET = "AWS::S3::Bucket"
 def source_buckets(t: Template) -> dict[str, str]:
     """Logical ids of the buckets used by S3 source actions, with the pipeline that uses them."""
     out: dict[str, str] = {}
-    for lid, _ in t.resources("AWS::CodePipeline::Pipeline"):
-        for stage in as_list(t.props(lid).get("Stages")):
-            for action in as_list((stage or {}).get("Actions")):
-                type_id = (action or {}).get("ActionTypeId") or {}
-                if type_id.get("Category") == "Source" and type_id.get("Provider") == "S3":
-                    target = ref_target((action.get("Configuration") or {}).get("S3Bucket"))
-                    if t.type_of(target) == BUCKET:
-                        out.setdefault(str(target), lid)
+    for lid, _ in t.resources(PIPELINE):
+        for action in pipeline_actions(t.props(lid)):
+            if action.category == "Source" and action.provider == "S3":
+                target = ref_target(action.configuration.get("S3Bucket"))
+                if t.type_of(target) == BUCKET:
+                    out.setdefault(str(target), lid)
     return out
 
 

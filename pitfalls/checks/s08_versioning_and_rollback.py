@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pitfalls.checks import Violation, check
 from pitfalls.checks.s01_incomplete_pipeline_stages import pipelines
 from pitfalls.checks.s05_lambda_runtime import application_functions
-from pitfalls.template import Json, Template, as_list, ref_target, refs_in
+from pitfalls.template import Json, Template, as_list, pipeline_actions, ref_target, refs_in
 
 ALIAS = "AWS::Lambda::Alias"
 VERSION = "AWS::Lambda::Version"
@@ -206,14 +206,9 @@ def no_stage_rollback(t: Template) -> Iterator[Violation]:
 
 def _s3_sources(props: dict[str, Json]) -> Iterator[tuple[str, str | None]]:
     """(action name, variables namespace) of each S3 source action."""
-    for stage in as_list(props.get("Stages")):
-        for action in as_list((stage or {}).get("Actions") if isinstance(stage, dict) else None):
-            if not isinstance(action, dict):
-                continue
-            type_id = action.get("ActionTypeId") or {}
-            if type_id.get("Category") == "Source" and type_id.get("Provider") == "S3":
-                ns = action.get("Namespace")
-                yield str(action.get("Name", "?")), ns if isinstance(ns, str) else None
+    for action in pipeline_actions(props):
+        if action.category == "Source" and action.provider == "S3":
+            yield action.name, action.namespace
 
 
 @check(

@@ -17,7 +17,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from pitfalls.checks import Violation, check
-from pitfalls.template import Json, Template, as_list, ref_target
+from pitfalls.template import Json, Template, as_list, pipeline_actions, ref_target
 
 KEY = "AWS::KMS::Key"
 ALIAS = "AWS::KMS::Alias"
@@ -300,17 +300,16 @@ def plaintext_secret_check(t: Template) -> Iterator[Violation]:
                 if why:
                     yield lid, f"environment variable {name} {why}"
     for lid, _ in t.resources(PIPELINE):
-        for stage in as_list(t.props(lid).get("Stages")):
-            for action in as_list((stage or {}).get("Actions")):
-                raw = ((action or {}).get("Configuration") or {}).get("EnvironmentVariables")
-                try:
-                    items = json.loads(raw) if isinstance(raw, str) else []
-                except ValueError:
-                    items = []
-                for name, value, kind in _codebuild_variables(items):
-                    why = plaintext_secret(name, value) if kind == "PLAINTEXT" else None
-                    if why:
-                        yield lid, f"action {action.get('Name')}: variable {name} {why}"
+        for action in pipeline_actions(t.props(lid)):
+            raw = action.configuration.get("EnvironmentVariables")
+            try:
+                items = json.loads(raw) if isinstance(raw, str) else []
+            except ValueError:
+                items = []
+            for name, value, kind in _codebuild_variables(items):
+                why = plaintext_secret(name, value) if kind == "PLAINTEXT" else None
+                if why:
+                    yield lid, f"action {action.name}: variable {name} {why}"
 
 
 # --- builds -----------------------------------------------------------------------------------
@@ -381,14 +380,9 @@ SWALLOWED = re.compile(r"\|\|\s*(true|:|exit\s+0|echo)\b|;\s*(true|exit\s+0)\s*$
 
 def _codebuild_actions(props: dict[str, Json]) -> Iterator[tuple[int, int, str, str | None]]:
     """(stage index, run order, action name, project logical id) of each CodeBuild action."""
-    for index, stage in enumerate(as_list(props.get("Stages"))):
-        for action in as_list((stage or {}).get("Actions")):
-            if not isinstance(action, dict):
-                continue
-            if (action.get("ActionTypeId") or {}).get("Provider") != "CodeBuild":
-                continue
-            project = ref_target((action.get("Configuration") or {}).get("ProjectName"))
-            yield index, int(action.get("RunOrder") or 1), str(action.get("Name")), project
+    for action in pipeline_actions(props):
+        if action.provider == "CodeBuild":
+            yield action.stage_index, action.run_order, action.name, action.project
 
 
 @check(

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pitfalls.buildspec import BuildSpec, project_buildspec, report_group_ref
 from pitfalls.checks import Violation, check
 from pitfalls.checks._grants import allows, role_of
-from pitfalls.template import Template, as_list, ref_target
+from pitfalls.template import PIPELINE, Template, as_list, pipeline_actions
 
 PROJECT = "AWS::CodeBuild::Project"
 REPORT_GROUP = "AWS::CodeBuild::ReportGroup"
@@ -74,28 +74,24 @@ class CodeBuildAction:
 def codebuild_actions(t: Template) -> list[CodeBuildAction]:
     """CodeBuild actions of every pipeline, with the logical id of the project they run."""
     out: list[CodeBuildAction] = []
-    for pipeline, _ in t.resources("AWS::CodePipeline::Pipeline"):
-        stages = [s for s in as_list(t.props(pipeline).get("Stages")) if isinstance(s, dict)]
-        for index, stage in enumerate(stages):
-            for action in as_list(stage.get("Actions")):
-                if not isinstance(action, dict):
-                    continue
-                type_id = action.get("ActionTypeId") or {}
-                project = ref_target((action.get("Configuration") or {}).get("ProjectName"))
-                if type_id.get("Provider") != "CodeBuild" or t.type_of(project) != PROJECT:
-                    continue
-                out.append(
-                    CodeBuildAction(
-                        pipeline=pipeline,
-                        stage_index=index,
-                        last_stage=len(stages) - 1,
-                        stage=str(stage.get("Name", f"#{index}")),
-                        name=str(action.get("Name", "?")),
-                        category=str(type_id.get("Category", "")),
-                        run_order=int(action.get("RunOrder") or 1),
-                        project=str(project),
-                    )
+    for pipeline, _ in t.resources(PIPELINE):
+        props = t.props(pipeline)
+        last_stage = len([s for s in as_list(props.get("Stages")) if isinstance(s, dict)]) - 1
+        for action in pipeline_actions(props):
+            if action.provider != "CodeBuild" or t.type_of(action.project) != PROJECT:
+                continue
+            out.append(
+                CodeBuildAction(
+                    pipeline=pipeline,
+                    stage_index=action.stage_index,
+                    last_stage=last_stage,
+                    stage=action.stage,
+                    name=action.name,
+                    category=action.category,
+                    run_order=action.run_order,
+                    project=str(action.project),
                 )
+            )
     return out
 
 
