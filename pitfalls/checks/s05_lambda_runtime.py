@@ -20,10 +20,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from pitfalls.buildspec import project_buildspec
 from pitfalls.checks import Violation, check
-from pitfalls.template import Json, Template, as_list, refs_in
+from pitfalls.template import Json, Template, refs_in
 
 FUNCTION = "AWS::Lambda::Function"
 PROJECT = "AWS::CodeBuild::Project"
@@ -143,25 +142,10 @@ def deprecated_runtime(t: Template) -> Iterator[Violation]:
             yield lid, f"{status[0]}: {status[1]} (cfn-lint lifecycle data)"
 
 
-def _buildspec(project: dict[str, Json]) -> dict[str, Json] | None:
-    """A project's inline buildspec as data (CDK writes it as a JSON string); None if not inline."""
-    spec = (project.get("Source") or {}).get("BuildSpec")
-    if isinstance(spec, dict) and "Fn::Join" in spec:
-        # A buildspec with tokens: the literal parts carry runtime-versions; tokens become blanks.
-        parts = spec["Fn::Join"][1] if isinstance(spec["Fn::Join"], list) else []
-        spec = "".join(p if isinstance(p, str) else "TOKEN" for p in as_list(parts))
-    if not isinstance(spec, str):
-        return None
-    try:
-        data = yaml.safe_load(spec)
-    except yaml.YAMLError:
-        return None
-    return data if isinstance(data, dict) else None
-
-
 def buildspec_node_major(project: dict[str, Json]) -> str | None:
     """The Node.js major a project's inline buildspec installs (runtime-versions: nodejs)."""
-    spec = _buildspec(project) or {}
+    parsed = project_buildspec(project)  # the one reader of inline buildspecs, tokens and all
+    spec = parsed.data if parsed else {}
     install = ((spec.get("phases") or {}).get("install")) or {}
     value = (install.get("runtime-versions") or {}).get("nodejs") if isinstance(install, dict) else None
     m = re.match(r"\s*(\d+)", str(value)) if value is not None else None
