@@ -81,10 +81,11 @@ class NodeProject(Construct):
 
 
 def build_spec_for_build() -> codebuild.BuildSpec:
-    """Install production dependencies and package the function as function.zip."""
+    """Install production dependencies, check the syntax, package the function as function.zip."""
     return buildspec(
         {
             "install": ["npm ci --omit=dev"],
+            "pre_build": ["npm run lint"],  # lambda_src's syntax check: fail before packaging
             "build": [
                 "zip -qr function.zip package.json src",
                 "if [ -d node_modules ]; then zip -qr function.zip node_modules; fi",

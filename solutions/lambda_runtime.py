@@ -51,7 +51,7 @@ class ApplicationFunction(Construct):
             handler=HANDLER,
             # Only what runs: the tests and local installs stay out of the package.
             code=lambda_.Code.from_asset(
-                str(code_dir), exclude=["test", "node_modules", "coverage", "*.zip"]
+                str(code_dir), exclude=["test", "scripts", "node_modules", "coverage", "*.zip"]
             ),
             memory_size=256,
             timeout=Duration.seconds(10),
