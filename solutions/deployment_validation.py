@@ -24,6 +24,7 @@ from aws_cdk import aws_codedeploy as codedeploy
 from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk import aws_codepipeline_actions as actions
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -94,6 +95,7 @@ class PreTrafficHook(Construct):
         alias: lambda_.Alias,
         deployment_group: codedeploy.LambdaDeploymentGroup,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
+        encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, id)
         target = alias.version.lambda_
@@ -108,7 +110,9 @@ class PreTrafficHook(Construct):
                 "FUNCTION_NAME": target.function_name,
                 "HEALTH_EVENT": json.dumps(HEALTH_EVENT),
             },
-            log_group=logs.LogGroup(self, "Logs", retention=log_retention),
+            log_group=logs.LogGroup(
+                self, "Logs", retention=log_retention, encryption_key=encryption_key
+            ),
         )
         # Any version: the one to test gets its number only when the pipeline publishes it.
         target.grant_invoke(self.function)
@@ -191,12 +195,20 @@ def build_spec_for_smoke_test() -> codebuild.BuildSpec:
 class SmokeTest(Construct):
     """A CodeBuild project that calls the deployed alias once and fails on a bad answer."""
 
-    def __init__(self, scope: Construct, id: str, *, alias: lambda_.Alias) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        alias: lambda_.Alias,
+        encryption_key: kms.IKey | None = None,
+    ) -> None:
         super().__init__(scope, id)
         self.project = NodeProject(
             self,
             "Project",
             build_spec=build_spec_for_smoke_test(),
+            encryption_key=encryption_key,
             environment_variables={
                 "FUNCTION_NAME": codebuild.BuildEnvironmentVariable(
                     value=alias.version.lambda_.function_name
@@ -241,6 +253,7 @@ class ValidatedDeployment(Construct):
         *,
         alias: lambda_.Alias,
         deployment_group: codedeploy.LambdaDeploymentGroup | None = None,
+        encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, id)
         self.alarms = rollback_alarms(self, alias)
@@ -256,9 +269,15 @@ class ValidatedDeployment(Construct):
         for alarm in self.alarms:
             self.deployment_group.add_alarm(alarm)  # an alarm in ALARM stops and rolls back
         self.pre_traffic_hook = PreTrafficHook(
-            self, "PreTrafficHook", alias=alias, deployment_group=self.deployment_group
+            self,
+            "PreTrafficHook",
+            alias=alias,
+            deployment_group=self.deployment_group,
+            encryption_key=encryption_key,
         ).function
-        self.smoke_test = SmokeTest(self, "SmokeTest", alias=alias).project
+        self.smoke_test = SmokeTest(
+            self, "SmokeTest", alias=alias, encryption_key=encryption_key
+        ).project
 
 
 # --- the deploy action: through CodeDeploy, so that all of the above runs ------------------------

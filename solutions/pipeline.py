@@ -53,7 +53,11 @@ class PipelineStack(Stack):
         # smoke test (14).
         release = GradualRelease(self, "Release", function=app.function)
         validation = ValidatedDeployment(
-            self, "Validation", alias=release.alias, deployment_group=release.deployment_group
+            self,
+            "Validation",
+            alias=release.alias,
+            deployment_group=release.deployment_group,
+            encryption_key=key,
         )
         build = NodeProject(  # 04
             self, "Build", build_spec=build_spec_for_build(), encryption_key=key

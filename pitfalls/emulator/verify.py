@@ -35,21 +35,40 @@ class Gone(Exception):
 
 
 class Clients:
-    """boto3 clients for the emulator, made on first use."""
+    """boto3 clients, made on first use: for the local AWS at `endpoint`, or, with
+    `Clients.for_aws()`, for the account and region the default credential chain points at."""
 
-    def __init__(self, endpoint: str) -> None:
+    def __init__(self, endpoint: str | None, session: Any = None) -> None:
         self.endpoint = endpoint
+        self._session = session
         self._made: dict[str, Any] = {}
+        self._account: str | None = ACCOUNT if endpoint else None
+        self.region: str = REGION if endpoint else str(session.region_name)
+
+    @classmethod
+    def for_aws(cls, session: Any = None) -> Clients:
+        """Clients for a real account (the caller has checked the credentials are real)."""
+        return cls(None, session or boto3.Session())
+
+    @property
+    def account(self) -> str:
+        if self._account is None:
+            self._account = str(self.sts.get_caller_identity()["Account"])
+        return self._account
 
     def __getattr__(self, service: str) -> Any:
         if service.startswith("_"):
             raise AttributeError(service)
         if service not in self._made:
-            self._made[service] = boto3.client(
-                {"awslambda": "lambda"}.get(service, service), endpoint_url=self.endpoint,
-                region_name=REGION,
-                aws_access_key_id=FAKE_ACCESS_KEY, aws_secret_access_key=FAKE_SECRET_KEY,
-                config=Config(retries={"max_attempts": 1}))
+            name = {"awslambda": "lambda"}.get(service, service)
+            retries = Config(retries={"max_attempts": 1 if self.endpoint else 5})
+            if self.endpoint:
+                self._made[service] = boto3.client(
+                    name, endpoint_url=self.endpoint, region_name=REGION,
+                    aws_access_key_id=FAKE_ACCESS_KEY, aws_secret_access_key=FAKE_SECRET_KEY,
+                    config=retries)
+            else:
+                self._made[service] = self._session.client(name, config=retries)
         return self._made[service]
 
 
@@ -112,7 +131,7 @@ class Resolver:
                  parameters: dict[str, str] | None = None) -> None:
         self.c, self.template, self.physical, self.types = c, template, physical, types
         self.parameters = parameters or {}  # as the stack reports them (DescribeStacks)
-        self.pseudo = {"AWS::AccountId": ACCOUNT, "AWS::Region": REGION,
+        self.pseudo = {"AWS::AccountId": c.account, "AWS::Region": c.region,
                        "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com",
                        "AWS::StackId": stack_id, "AWS::StackName": stack_name}
 
@@ -176,7 +195,7 @@ GETATT: dict[tuple[str, str], Callable[[Clients, str], Any]] = {
     ("AWS::IAM::Role", "RoleId"): lambda c, p: _call(c.iam.get_role, RoleName=p)["Role"]["RoleId"],
     ("AWS::S3::Bucket", "Arn"): lambda c, p: (_call(c.s3.head_bucket, Bucket=p),
                                               f"arn:aws:s3:::{p}")[1],
-    ("AWS::S3::Bucket", "RegionalDomainName"): lambda c, p: f"{p}.s3.{REGION}.amazonaws.com",
+    ("AWS::S3::Bucket", "RegionalDomainName"): lambda c, p: f"{p}.s3.{c.region}.amazonaws.com",
     ("AWS::KMS::Key", "Arn"): lambda c, p: _call(c.kms.describe_key, KeyId=p)["KeyMetadata"][
         "Arn"],
     ("AWS::Lambda::Function", "Arn"): lambda c, p: _call(
@@ -503,7 +522,7 @@ def _pipeline(c: Clients, name: str, p: dict[str, Any], r: Report, w: str) -> No
             r.expect(where, "run order", ga.get("runOrder", 1), wa.get("RunOrder", 1))
             r.expect(where, "namespace", ga.get("namespace"), wa.get("Namespace"))
     if "Tags" in p:
-        arn = f"arn:aws:codepipeline:{REGION}:{ACCOUNT}:{name}"
+        arn = f"arn:aws:codepipeline:{c.region}:{c.account}:{name}"
         got_tags = {t["key"]: t["value"] for t in
                     c.codepipeline.list_tags_for_resource(resourceArn=arn)["tags"]}
         r.expect(w, "tags", _sub(got_tags, _tags(p["Tags"])), _tags(p["Tags"]))
@@ -685,9 +704,13 @@ def stack_resources(c: Clients, stack: str) -> dict[str, tuple[str, str]]:
     return {x["LogicalResourceId"]: (x["ResourceType"], x["PhysicalResourceId"]) for x in out}
 
 
-def verify_stack(endpoint: str, stack: str, template: dict[str, Any]) -> Report:
-    """Check every resource of `template` against what the services say."""
-    c = Clients(endpoint)
+def verify_stack(target: str | Clients, stack: str, template: dict[str, Any] | None = None) -> Report:
+    """Check every resource of `template` (default: the stack's deployed template) against what
+    the services say. `target` is the local AWS's endpoint, or `Clients` for any account."""
+    c = target if isinstance(target, Clients) else Clients(target)
+    if template is None:
+        body = c.cloudformation.get_template(StackName=stack)["TemplateBody"]
+        template = json.loads(body) if isinstance(body, str) else dict(body)
     report = Report()
     desc = c.cloudformation.describe_stacks(StackName=stack)["Stacks"][0]
     resources = stack_resources(c, stack)
