@@ -1,4 +1,4 @@
-"""Subcommands `emulator start|status|stop`, `deploy` and `destroy` of `python -m pitfalls`.
+"""Subcommands `emulator start|status|stop`, `deploy`, `verify` and `destroy` of `python -m pitfalls`.
 
 `register(subparsers)` adds them; nothing here imports moto or boto3 until a command runs.
 Errors are one line on stderr with exit code 2, never a traceback.
@@ -77,6 +77,29 @@ def _destroy(args: argparse.Namespace) -> int:
     return deploy.destroy_local(app, args.stack, args.context)
 
 
+def _verify(args: argparse.Namespace) -> int:
+    from pitfalls.emulator import deploy, process
+    from pitfalls.emulator.verify import Clients, verify_stack
+    from pitfalls.readback import taught_properties
+
+    if args.target == "aws":
+        deploy.aws_target()  # refuses missing or fake credentials, with one line
+        clients = Clients.for_aws()
+    else:
+        clients = Clients(process.require().endpoint)
+    try:
+        report = verify_stack(clients, args.stack)
+        facts = taught_properties(clients, args.stack)
+    except clients.cloudformation.exceptions.ClientError as exc:
+        raise process.EmulatorError(f"stack {args.stack}: {exc}") from None
+    print(facts)
+    print(f"{len(report.checked)} resources read back; {len(report.problems)} differ from the "
+          "template")
+    for problem in report.problems:
+        print("  -", problem)
+    return 1 if report.problems else 0
+
+
 def _port(text: str) -> int:
     try:
         value = int(text)
@@ -101,7 +124,7 @@ def _target_args(p: argparse.ArgumentParser) -> None:
 
 
 def register(subparsers: Any) -> None:
-    """Add `emulator`, `deploy` and `destroy` to the `python -m pitfalls` parser."""
+    """Add `emulator`, `deploy`, `verify` and `destroy` to the `python -m pitfalls` parser."""
     p = subparsers.add_parser("emulator", help="the local AWS: start, status, stop")
     sub = p.add_subparsers(dest="emulator_command", required=True)
     s = sub.add_parser("start", help="start it in the background (prints the endpoint URL)")
@@ -121,6 +144,14 @@ def register(subparsers: Any) -> None:
     p.add_argument("--parameters", action="append", default=[], metavar="KEY=VALUE",
                    help="stack parameter, e.g. NotificationEmail=team@example.com (repeatable)")
     p.set_defaults(fn=_guarded(_deploy))
+
+    p = subparsers.add_parser(
+        "verify", help="read a deployed stack back through the service APIs (exit 1 on a "
+                       "difference from its template)")
+    p.add_argument("--target", choices=("local", "aws"), default="local")
+    p.add_argument("--stack", default="PipelinePitfalls-dev",
+                   help="stack name (default: PipelinePitfalls-dev)")
+    p.set_defaults(fn=_guarded(_verify))
 
     p = subparsers.add_parser("destroy", help="cdk destroy, on the local AWS or AWS")
     _target_args(p)

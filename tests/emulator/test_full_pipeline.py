@@ -9,6 +9,9 @@ path proven on the deployed topic and rule, then `cdk destroy`. The module has i
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +23,7 @@ from pitfalls.emulator import process
 from pitfalls.emulator.deploy import deploy_local, local_env, run_cli
 from pitfalls.emulator.settings import ACCOUNT, REGION
 from pitfalls.emulator.verify import Clients, resource_exists, stack_resources, verify_stack
+from pitfalls.readback import taught_properties
 
 from .conftest import ROOT, props_for_existence
 
@@ -119,6 +123,42 @@ def test_a_failed_execution_of_the_deployed_pipeline_notifies_once(deployed: Dep
     assert envelope["Message"].strip('"') == f"Pipeline {pipeline} failed (execution exec-1)."
     c.sqs.delete_message(QueueUrl=url, ReceiptHandle=messages[0]["ReceiptHandle"])
     assert c.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []) == []
+
+
+def test_the_taught_properties_read_back_from_the_services(deployed: Deployed) -> None:
+    facts = {(f.resource, f.what): f.value for f in taught_properties(deployed.clients, STACK)}
+    assert facts[("SourceBucket6F6AC926", "versioning")] == "Enabled"
+    assert facts[("SourceBucket6F6AC926", "encryption")] == "aws:kms, KMS key Key9BCD29C7"
+    assert facts[("SourceBucket6F6AC926", "TLS only (bucket policy)")] == "yes"
+    assert facts[("DeliveryPipelineE8584D71", "stages, in order")] == (
+        "Source -> Build -> Test -> SecurityScan -> Deploy")
+    assert facts[("DeliveryPipelineE8584D71", "stage Deploy on failure")] == "ROLLBACK"
+    assert "pre_build: npm run lint" in facts[("BuildProject943F6A6A", "buildspec")]
+    assert facts[("AppFunction0D24CA27", "runtime, handler")] == "nodejs24.x, src/index.handler"
+    assert facts[("AppFunction0D24CA27", "alias live")] == "version 1"
+    assert f"email: {EMAIL}" in facts[("NotificationsTopicAE679CBD", "subscriptions")].splitlines()
+    assert facts[("DeliveryPipelineNotifyD2F286C5", "target")].startswith(
+        "NotificationsTopicAE679CBD")
+    assert "DEPLOYMENT_STOP_ON_ALARM" in facts[("ReleaseDeploymentB60FADDA",
+                                                 "automatic rollback on")]
+    logs = {r: v for (r, w), v in facts.items() if w == "retention"}
+    assert len(logs) == 7 and set(logs.values()) == {"30 days"}
+    tags = [v for (_, w), v in facts.items() if w == "tags"]
+    assert len(tags) >= 7 and set(tags) == {"Environment=dev, Project=pipeline-pitfalls"}
+
+
+def test_verify_command_reads_the_stack_back(deployed: Deployed) -> None:
+    env = {**os.environ, "PITFALLS_STATE_DIR": str(deployed.state)}
+    r = subprocess.run([sys.executable, "-m", "pitfalls", "verify"], cwd=ROOT, env=env,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "0 differ from the template" in r.stdout
+    assert "SourceBucket6F6AC926" in r.stdout
+    missing = subprocess.run([sys.executable, "-m", "pitfalls", "verify", "--stack", "Nope"],
+                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert missing.returncode == 2
+    assert missing.stderr.startswith("pitfalls: error: stack Nope:")
+    assert len(missing.stderr.strip().splitlines()) == 1
 
 
 def test_destroy_leaves_only_the_retained_resources(deployed: Deployed,

@@ -117,6 +117,7 @@ def test_aws_target_refuses_the_emulators_fake_credentials(state: Path) -> None:
     os.environ.update(env_keys)
     try:
         line = _one_line_error(pitfalls(state, "deploy", "--target", "aws", "--yes"))
+        verify_line = _one_line_error(pitfalls(state, "verify", "--target", "aws"))
     finally:
         for k, v in old.items():
             if v is None:
@@ -124,6 +125,11 @@ def test_aws_target_refuses_the_emulators_fake_credentials(state: Path) -> None:
             else:
                 os.environ[k] = v
     assert "fake" in line
+    assert "fake" in verify_line
+
+
+def test_verify_without_a_running_emulator_says_how_to_start_it(state: Path) -> None:
+    assert "python -m pitfalls emulator start" in _one_line_error(pitfalls(state, "verify"))
 
 
 def test_check_stays_import_light() -> None:
