@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import inspect
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -140,3 +141,29 @@ def physical_names(*results: SynthResult) -> Table:
         rows.append([lid, types[lid], *cells])
     return Table(["resource", "type", *[r.stack for r in results]], rows,
                  title="Physical names in each stack")
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def cli_progress(lines: Sequence[str], stack: str, *, head: int = 3, tail: int = 4,
+                 only: Sequence[str] = ()) -> str:
+    """The CDK CLI's output of one deploy, shortened for a notebook: its own lines, and the
+    stack's resource events with the middle elided (the count says how many). With `only`,
+    just the events that mention one of those strings, and the result line."""
+    plain = [_ANSI.sub("", ln).rstrip() for ln in lines]
+    events = [ln for ln in plain if ln.startswith(f"{stack} |")]
+    own = [ln for ln in plain
+           if ln.strip() and not ln.startswith((f"{stack} |", "CDKToolkit", "Stack ARN", "arn:"))
+           and "Trusted accounts" not in ln and "execution policy" not in ln]
+    if only:
+        events = [ln for ln in events if any(s in ln for s in only)]
+        own = [ln for ln in own if ln.lstrip().startswith(("✅", "❌"))]
+        head, tail = len(events), 0
+    shown = events if len(events) <= head + tail else [
+        *events[:head], f"   … {len(events) - head - tail} more events …", *events[-tail:]]
+    # The stack's events come right after the CLI says it is deploying (or changing) the stack.
+    marks = [i for i, ln in enumerate(own) if ln.startswith(f"{stack}: ")
+             and ("deploying..." in ln or "changeset" in ln or "destroying..." in ln)]
+    split = marks[-1] + 1 if marks else 0 if only else len(own)
+    return "\n".join([*own[:split], *shown, *own[split:]])

@@ -6,6 +6,7 @@ notebook deploys it to the local AWS or, when asked, to a real account.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from aws_cdk import Stack
@@ -20,7 +21,7 @@ from solutions.iam_least_privilege import (
     acknowledge_managed_policy,
     acknowledge_scoped_grants,
 )
-from solutions.lambda_runtime import ApplicationFunction
+from solutions.lambda_runtime import APP_SOURCE, ApplicationFunction
 from solutions.monitoring_and_logging import AccessLogsBucket, AuditTrail, PipelineMonitoring
 from solutions.naming_and_tagging import Naming
 from solutions.s3_source_bucket import SourceBucket
@@ -39,6 +40,7 @@ class PipelineStack(Stack):
         *,
         stage: str = "dev",
         config: DeploymentConfig | None = None,
+        app_source: Path = APP_SOURCE,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, id, **kwargs)
@@ -48,7 +50,9 @@ class PipelineStack(Stack):
         access_logs = AccessLogsBucket(self, "AccessLogs").bucket  # 12
         source = SourceBucket(self, "Source", encryption_key=key, access_logs=access_logs)  # 07
         artifacts = ArtifactsBucket(self, "Artifacts", encryption_key=key, access_logs=access_logs)
-        app = ApplicationFunction(self, "App", stage=config.stage, log_encryption_key=key)  # 05
+        app = ApplicationFunction(  # 05
+            self, "App", stage=config.stage, code_dir=app_source, log_encryption_key=key
+        )
         # Versions behind a live alias, shifted by CodeDeploy (08), checked by a hook, alarms and a
         # smoke test (14).
         release = GradualRelease(self, "Release", function=app.function)

@@ -83,7 +83,7 @@ def _verify(args: argparse.Namespace) -> int:
     from pitfalls.readback import taught_properties
 
     if args.target == "aws":
-        deploy.aws_target()  # refuses missing or fake credentials, with one line
+        deploy.aws_target(doing="read AWS")  # refuses missing or fake credentials, in one line
         clients = Clients.for_aws()
     else:
         clients = Clients(process.require().endpoint)

@@ -55,8 +55,8 @@ it with `AWS_ENDPOINT_URL=http://localhost:PORT` and fake credentials
   deployment's AppSpec, but are not invoked; a stage's `OnFailure` is stored, not acted on.
 - S3 server access logging is configured (GetBucketLogging answers it) but no logs are written;
   the target bucket's permissions are not checked when it is configured.
-- Lambda functions are not invoked; schedules do not fire; CloudTrail delivers no logs; email
-  subscriptions are confirmed without an email.
+- Lambda functions are not invoked; schedules do not fire; CloudTrail delivers no logs and
+  `LookupEvents` finds no events; email subscriptions are confirmed without an email.
 - Stack-level tags are recorded on the stack but not copied onto resources (the CDK also writes
   them into each resource); a change of stack tags alone is refused as "No updates are to be
   performed" (it matters for `cdk bootstrap --tags` on an existing bootstrap only).

@@ -171,23 +171,22 @@ def destroy_local(app_dir: Path | None = None, stacks: Sequence[str] = (),
 
 # --- AWS ------------------------------------------------------------------------------------------
 
-def aws_target(say: Say = _say) -> tuple[str, str]:
+def aws_target(say: Say = _say, doing: str = "deploy to AWS") -> tuple[str, str]:
     """Account and region the default credential chain points at; refuses fake credentials."""
     import boto3
     from botocore.exceptions import BotoCoreError, ClientError
 
     env_endpoint = os.environ.get("AWS_ENDPOINT_URL", "")
     if "localhost" in env_endpoint or "127.0.0.1" in env_endpoint:
-        raise EmulatorError(f"AWS_ENDPOINT_URL points at {env_endpoint}; unset it to deploy to "
-                            "AWS")
+        raise EmulatorError(f"AWS_ENDPOINT_URL points at {env_endpoint}; unset it to {doing}")
     session = boto3.Session()
     creds = session.get_credentials()
     if creds is None:
         raise EmulatorError("no AWS credentials found (set up a profile, or AWS_PROFILE); "
-                            "nothing was deployed")
+                            f"did not {doing}")
     if creds.access_key == FAKE_ACCESS_KEY:
         raise EmulatorError("the only AWS credentials found are the local emulator's fake ones; "
-                            "refusing to deploy to AWS with them")
+                            f"refusing to {doing} with them")
     region = session.region_name
     if not region:
         raise EmulatorError("no AWS region configured (set AWS_DEFAULT_REGION or a profile region)")

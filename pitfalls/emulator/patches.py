@@ -105,6 +105,10 @@ PATCH_POINTS: list[Patch] = [
     Patch("moto.codebuild.responses:CodeBuildResponse.list_report_groups",
           "CodeBuild report groups: moto has no API for them (added, not replaced)",
           None),
+    Patch("moto.cloudtrail.responses:CloudTrailResponse.lookup_events",
+          "CloudTrail LookupEvents, which the CDK CLI calls after a failed deploy: moto has "
+          "none, and the SDK's retries of its 500 answer hold the CLI for ~25 s (added; empty, "
+          "as no management events are recorded)", None),
 ]
 
 

@@ -204,6 +204,13 @@ def list_report_groups(self: Any) -> ActionResult:
     return ActionResult({"reportGroups": sorted(groups)})
 
 
+# added to moto.cloudtrail.responses.CloudTrailResponse: LookupEvents. The CDK CLI looks up
+# CloudTrail events after a failed deployment; moto answers 500 "not implemented", which the
+# SDK retries for about 25 seconds. The local AWS records no management events, so the honest
+# answer is an empty list.
+def lookup_events(self: Any) -> str:
+    return json.dumps({"Events": []})
+
 
 # replaces moto.awslambda.models.LambdaStorage.publish_version: moto numbers a new version
 # len(versions) + 1, so after version 1 is deleted (CloudFormation removes the replaced
@@ -247,4 +254,5 @@ def replacements() -> dict[str, Any]:
         "moto.codebuild.responses:CodeBuildResponse.batch_get_report_groups":
             batch_get_report_groups,
         "moto.codebuild.responses:CodeBuildResponse.list_report_groups": list_report_groups,
+        "moto.cloudtrail.responses:CloudTrailResponse.lookup_events": lookup_events,
     }

@@ -751,3 +751,28 @@ def resource_exists(c: Clients, rtype: str, physical: str, props: dict[str, Any]
     except Exception:  # it answered, but the props given could not all be compared: it exists
         return True
     return True
+
+
+def props_for_existence(body: dict[str, Any], resources: dict[str, tuple[str, str]]
+                        ) -> dict[str, Any]:
+    """The few properties an existence check needs, with Refs replaced by physical ids."""
+    def resolve(v: Any) -> Any:
+        if isinstance(v, dict) and set(v) == {"Ref"} and v["Ref"] in resources:
+            return resources[v["Ref"]][1]
+        if isinstance(v, dict):
+            return {k: resolve(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [resolve(x) for x in v]
+        return v
+
+    return dict(resolve(body.get("Properties", {})))
+
+
+def still_there(c: Clients, template: dict[str, Any], resources: dict[str, tuple[str, str]]
+                ) -> dict[str, bool]:
+    """After a destroy: logical id -> whether its service still has it (`resources` as
+    `stack_resources` gave them before the destroy)."""
+    return {lid: resource_exists(c, rtype, physical,
+                                 props_for_existence(template["Resources"][lid], resources))
+            for lid, (rtype, physical) in sorted(resources.items())
+            if lid in template["Resources"]}

@@ -102,16 +102,3 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
     assert not process.status(state).running
 
 
-def props_for_existence(body: dict[str, Any], resources: dict[str, tuple[str, str]]
-                        ) -> dict[str, Any]:
-    """The few properties an existence check needs, with Refs replaced by physical ids."""
-    def resolve(v: Any) -> Any:
-        if isinstance(v, dict) and set(v) == {"Ref"} and v["Ref"] in resources:
-            return resources[v["Ref"]][1]
-        if isinstance(v, dict):
-            return {k: resolve(x) for k, x in v.items()}
-        if isinstance(v, list):
-            return [resolve(x) for x in v]
-        return v
-
-    return resolve(body.get("Properties", {}))

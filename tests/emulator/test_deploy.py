@@ -19,9 +19,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from pitfalls.emulator.deploy import deploy_local
-from pitfalls.emulator.verify import resource_exists, stack_resources, verify_stack
+from pitfalls.emulator.verify import props_for_existence, resource_exists, stack_resources, verify_stack
 
-from .conftest import Emulator, Run, props_for_existence
+from .conftest import Emulator, Run
 
 STACK = "PitfallsFull"
 

@@ -22,10 +22,16 @@ import pytest
 from pitfalls.emulator import process
 from pitfalls.emulator.deploy import deploy_local, local_env, run_cli
 from pitfalls.emulator.settings import ACCOUNT, REGION
-from pitfalls.emulator.verify import Clients, resource_exists, stack_resources, verify_stack
+from pitfalls.emulator.verify import (
+    Clients,
+    props_for_existence,
+    resource_exists,
+    stack_resources,
+    verify_stack,
+)
 from pitfalls.readback import taught_properties
 
-from .conftest import ROOT, props_for_existence
+from .conftest import ROOT
 
 STACK = "PipelinePitfalls-dev"  # app.py's stack for cdk.json's stage
 EMAIL = "team@example.com"
