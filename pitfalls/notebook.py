@@ -156,6 +156,16 @@ def cli_progress(lines: Sequence[str], stack: str, *, head: int = 3, tail: int =
     own = [ln for ln in plain
            if ln.strip() and not ln.startswith((f"{stack} |", "CDKToolkit", "Stack ARN", "arn:"))
            and "Trusted accounts" not in ln and "execution policy" not in ln]
+    # Assets build and publish in parallel, so their lines come in any order: one line for them.
+    asset = re.compile(rf"^{re.escape(stack)}: (?:start|success): (?:Building|Built|Publishing|"
+                       r"Published) (.+?)(?: \(.*\))?$")
+    published = sorted({m.group(1) for ln in own if (m := asset.match(ln))
+                        and ": success: Published " in ln})
+    first = next((i for i, ln in enumerate(own) if asset.match(ln)), None)
+    own = [ln for ln in own if not asset.match(ln)]
+    if first is not None:
+        own.insert(first, f"{stack}: built and published {len(published)} assets: "
+                          + ", ".join(published))
     if only:
         events = [ln for ln in events if any(s in ln for s in only)]
         own = [ln for ln in own if ln.lstrip().startswith(("✅", "❌"))]

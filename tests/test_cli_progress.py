@@ -41,3 +41,13 @@ def test_only_keeps_the_matching_events_and_the_result() -> None:
 def test_a_short_log_is_shown_whole() -> None:
     out = cli_progress(LOG, S, head=10, tail=10)
     assert "more events" not in out and out.count("CREATE_COMPLETE") == 8
+
+
+def test_asset_lines_in_any_order_become_one_line() -> None:
+    lines = ["App: start: Building T", "App: success: Built T",
+             "App: start: Publishing Code (123-us-east-1-ab)", "App: start: Publishing T (1-x)",
+             "App: success: Published T (1-x)", "App: success: Published Code (123-us-east-1-ab)",
+             "App: deploying... [1/1]"]
+    a = cli_progress(lines, S)
+    b = cli_progress([lines[0], lines[1], lines[3], lines[2], lines[5], lines[4], lines[6]], S)
+    assert a == b == "App: built and published 2 assets: Code, T\nApp: deploying... [1/1]"
