@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import ROOT
 
 from pitfalls._env import node_executable
@@ -53,3 +54,32 @@ def test_invalid_stage_stops_the_synth_with_one_line(tmp_path: Path) -> None:
     assert r.returncode != 0
     assert "app.py: stage 'prd' is not one of dev, test, prod" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_cli_synth_in_a_clean_checkout(tmp_path: Path) -> None:
+    """Only the tracked files (no .venv, node_modules or cdk.out): cdk.json's app still runs,
+    with the active interpreter, as on Binder or in a conda environment."""
+    import os
+    import shutil
+
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True,
+                           ).stdout.decode().split("\0")
+    clean = tmp_path / "checkout"
+    for name in filter(None, files):
+        if (ROOT / name).is_file():
+            (clean / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, clean / name)
+    assert not (clean / ".venv").exists() and not (clean / "node_modules").exists()
+    node = node_executable()
+    assert node
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    r = subprocess.run([node, str(ROOT / "node_modules/aws-cdk/bin/cdk"), "synth", "--quiet"],
+                       cwd=clean, env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    template = clean / "cdk.out" / "PipelinePitfalls-dev.template.json"
+    assert template.exists()
+    check = subprocess.run([sys.executable, "-m", "pitfalls", "check", str(clean / "cdk.out")],
+                           capture_output=True, text=True, cwd=ROOT)
+    assert check.returncode == 0, check.stdout + check.stderr
