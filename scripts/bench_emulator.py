@@ -10,13 +10,15 @@ CLI. Goals: deploy + verify + destroy <= 15 s, update <= 5 s.
 
 `--pipeline` times the real full pipeline instead: app.py synthesized by the CDK CLI (cdk.json's
 stage), deployed with `--parameters NotificationEmail=...`, updated with another address (the
-email subscription is replaced), verified after each, destroyed.
+email subscription is replaced), verified after each, read back property by property, a release
+of changed code (`-c appSource=DIR`) and a bad release stopped by its alarm, destroyed.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -31,7 +33,8 @@ sys.path.insert(0, str(ROOT))
 from pitfalls import _env  # noqa: E402
 from pitfalls.emulator import process  # noqa: E402
 from pitfalls.emulator.deploy import bootstrap_local, local_env, run_cli  # noqa: E402
-from pitfalls.emulator.verify import verify_stack  # noqa: E402
+from pitfalls.emulator.verify import Clients, stack_resources, verify_stack  # noqa: E402
+from pitfalls.readback import taught_properties  # noqa: E402
 
 STACK = "PitfallsFull"
 
@@ -52,9 +55,11 @@ def main_pipeline() -> int:
     st = timed("start", times, lambda: process.start(state_dir=state))
     out: list[str] = []
     failed: list[str] = []
+    expect_failure: list[str] = []
 
     def cli(*args: str) -> None:
-        if run_cli(list(args), local_env(st.endpoint), ROOT, out.append) != 0:
+        if (run_cli(list(args), local_env(st.endpoint), ROOT, out.append) != 0) != bool(
+                expect_failure):
             failed.append(" ".join(args[:3]))
             print("\n".join(out[-30:]), file=sys.stderr)
 
@@ -75,6 +80,25 @@ def main_pipeline() -> int:
         timed("verify", times, verify)
         timed("update", times, lambda: cli(*deploy, "NotificationEmail=oncall@example.com"))
         timed("verify2", times, verify)
+        timed("readback", times, lambda: taught_properties(Clients(st.endpoint), stack))
+        # A release of changed code (a new version, the alias moved through CodeDeploy), then a
+        # bad release stopped by its alarm (the stack update rolls back), as notebook 15 does.
+        app_v2 = work / "app-v2"
+        shutil.copytree(ROOT / "lambda_src", app_v2, ignore=shutil.ignore_patterns("node_modules"))
+        handler = app_v2 / "src" / "index.mjs"
+        handler.write_text(handler.read_text().replace("ok: true,", "ok: true, release: 2,"))
+        release = ("deploy", "--all", "--require-approval", "never", "--progress", "events",
+                   "--output", str(work / "out2"), "--context")
+        timed("release", times, lambda: cli(*release, f"appSource={app_v2}"))
+        handler.write_text(handler.read_text().replace("release: 2,", "release: 3,"))
+        aws = Clients(st.endpoint)
+        alarm = next(p for lid, (_, p) in stack_resources(aws, stack).items()
+                     if lid.startswith("ReleaseErrors"))
+        aws.cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="ALARM", StateReason="bench")
+        expect_failure.append("release")
+        timed("bad-release", times, lambda: cli(*release, f"appSource={app_v2}"))
+        expect_failure.clear()
+        aws.cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="OK", StateReason="bench")
         timed("destroy", times, lambda: cli("destroy", "--app", str(assembly), "--all",
                                             "--force"))
     finally:
@@ -99,9 +123,11 @@ def main() -> int:
     st = timed("start", times, lambda: process.start(state_dir=state))
     out: list[str] = []
     failed: list[str] = []
+    expect_failure: list[str] = []
 
     def cli(*args: str) -> None:
-        if run_cli(list(args), local_env(st.endpoint), ROOT, out.append) != 0:
+        if (run_cli(list(args), local_env(st.endpoint), ROOT, out.append) != 0) != bool(
+                expect_failure):
             failed.append(" ".join(args[:3]))
             print("\n".join(out[-30:]), file=sys.stderr)
 
