@@ -189,7 +189,8 @@ class Card:
     title: str
     lines: list[Line] = field(default_factory=list)
     ids: tuple[str, ...] = ()  # the logical ids (or action ids) it stands for
-    ref: bool = False  # drawn in full elsewhere: dashed outline
+    # Dashed outline: "above" (drawn in full earlier), "outside" (not in this template), "none" (absent)
+    elsewhere: str = ""
     chips: list[Card] = field(default_factory=list)  # nested resources (an action's project)
     tip: str = ""
     plain: bool = False  # white inside, for cards that sit on a tinted stage
@@ -355,7 +356,7 @@ class _Builder:
         self.t = t
         self.malformed = malformed
         self.res: dict[str, dict[str, Json]] = dict(t.resources_all())
-        self.edges: list[Edge] = []
+        self.edges: dict[Edge, None] = {}  # an ordered set
         self.shown: set[str] = set()
         self._refs: dict[str, list[str]] = {}
         self.referrers: dict[str, list[str]] = {}
@@ -401,9 +402,7 @@ class _Builder:
         return " · ".join(p for p in (lid, self.type(lid), self.path(lid)) if p)
 
     def edge(self, source: str, target: str, label: str) -> None:
-        e = Edge(source, target, label)
-        if e not in self.edges:
-            self.edges.append(e)
+        self.edges.setdefault(Edge(source, target, label))
 
     def pointer(self, value: Json) -> tuple[str | None, str]:
         """What a property points at: (logical id in the template, or None; readable text)."""
@@ -413,7 +412,7 @@ class _Builder:
             target = next((r for r in refs if r in self.res), refs[0] if refs else None)
         if target is None:
             text = _scalar(value)
-            return None, text if text is not None else "(computed)"
+            return None, text if text is not None else "(not set)" if value is None else "(computed)"
         if target in self.res:
             return target, self.label(target)
         if target in self.params:
@@ -431,7 +430,7 @@ class _Builder:
             and not target.startswith("AWS::")
         )
 
-    def resource_card(self, lid: str, key: str | None = None, ref: bool = False) -> Card:
+    def resource_card(self, lid: str, key: str | None = None, elsewhere: str = "") -> Card:
         rtype = self.type(lid)
         self.shown.add(lid)
         return Card(
@@ -440,7 +439,7 @@ class _Builder:
             type_name(rtype),
             self.label(lid),
             ids=(lid,),
-            ref=ref,
+            elsewhere=elsewhere,
             tip=self.tip(lid),
         )
 
@@ -515,8 +514,7 @@ class _Builder:
                     service_of(_NAMED_CONFIG[key]),
                     type_name(_NAMED_CONFIG[key]),
                     value,
-                    [("not in this template", "dim")],
-                    ref=True,
+                    elsewhere="outside",
                 )
                 card.chips.append(chip)
             elif self.missing(value):
@@ -629,9 +627,18 @@ class _Builder:
         for group in groups:
             if group not in placed_groups:
                 panel.flows.append(self.release_flow(None, [], [], [group], {}, {}))
-        loose_hooks = [fn for fn in functions if fn in hook_fns and fn not in self.shown]
-        for fn in standalone + loose_hooks:
-            panel.grid.append(self.function_card(fn))
+        loose = standalone + [fn for fn in functions if fn in hook_fns and fn not in self.shown]
+        if len(loose) <= 8:
+            panel.grid.extend(self.function_card(fn) for fn in loose)
+        else:  # helper functions by the dozen (custom resources): a list, not a wall of cards
+            card = Card(
+                "functions", "compute", "Lambda functions", f"{len(loose)} functions", ids=tuple(loose)
+            )
+            for fn in loose:
+                self.shown.add(fn)
+                runtime = _str(self.props(fn).get("Runtime"))
+                card.lines.append((f"{self.label(fn)}{' · ' + runtime if runtime else ''}", "dim"))
+            panel.grid.append(card)
         return panel
 
     def function_card(self, fn: str, key: str | None = None, kind: str | None = None) -> Card:
@@ -699,7 +706,7 @@ class _Builder:
                         "pipeline stage",
                         f"{act.stage_index + 1} · {act.stage}",
                         ids=(plid,),
-                        ref=True,
+                        elsewhere="above",
                         tip=f"{plid} stage {act.stage}",
                     )
                     by_stage[act.stage_index] = card
@@ -903,16 +910,15 @@ class _Builder:
                     subs.append(sub)
                     arrows.append((lid, sub.key, "delivers"))
             elif lid:
-                card = self.resource_card(lid, key=f"target:{rule}:{lid}", ref=lid in self.shown)
+                card = self.resource_card(
+                    lid, key=f"target:{rule}:{lid}", elsewhere="above" if lid in self.shown else ""
+                )
+                targets.append(card)
+            elif self.missing(arn):
+                card = Card(name, "other", "target", str(ref_target(arn)), [("not in the template", "warn")])
                 targets.append(card)
             else:
-                card = Card(
-                    name,
-                    "other",
-                    "target",
-                    text,
-                    [("not in this template", "warn" if self.missing(arn) else "dim")],
-                )
+                card = Card(name, "other", "target", text, elsewhere="outside")
                 targets.append(card)
             target_keys[name] = card.key
             return card.key
@@ -926,7 +932,7 @@ class _Builder:
             src = [r for r in _ordered_refs(pattern) if r in self.res]
             for s in src:
                 key = f"src:{rule}:{s}"
-                sources.append(self.resource_card(s, key=key, ref=True))
+                sources.append(self.resource_card(s, key=key, elsewhere="above"))
                 self.edge(s, rule, "events")
                 arrows.append((key, rule, "events"))
             if not src:
@@ -935,7 +941,13 @@ class _Builder:
                 title = schedule or ", ".join(origin) or "any event"
                 key = f"src:{rule}"
                 sources.append(
-                    Card(key, "integration", "schedule" if schedule else "event source", title, ref=True)
+                    Card(
+                        key,
+                        "integration",
+                        "schedule" if schedule else "event source",
+                        title,
+                        elsewhere="outside",
+                    )
                 )
                 arrows.append((key, rule, "events"))
             for lid, text, arn in self.rule_targets(rule):
@@ -950,7 +962,7 @@ class _Builder:
                 if self.type(a) == _ALARM and t.ids[0] in self.alarm_actions(a)
             ]
             if alarms:
-                card = self.alarms_summary(f"notify:{t.ids[0]}", alarms, "alarms")
+                card = self.alarms_summary(f"notify:{t.ids[0]}", alarms)
                 rule_cards.append(card)
                 for a in alarms:
                     self.edge(a, t.ids[0], "alarm action")
@@ -1034,29 +1046,36 @@ class _Builder:
                     "subscribers",
                     "none",
                     [("nobody hears this topic", "warn")],
-                    ref=True,
+                    elsewhere="none",
                 )
             )
         return cards
 
-    def watched(self, alarm: str) -> str:
-        """What an alarm watches: the type of the first resource in its dimensions, else its namespace."""
+    def watched(self, alarm: str) -> str | None:
+        """The resource an alarm's metric is about (the first one its dimensions reference)."""
         props = self.props(alarm)
-        for target in _ordered_refs([props.get("Dimensions"), props.get("Metrics")]):
-            if target in self.res:
-                return self.type(target)
-        return str(props.get("Namespace") or "metric math")
+        return next(
+            (r for r in _ordered_refs([props.get("Dimensions"), props.get("Metrics")]) if r in self.res), None
+        )
 
-    def alarms_summary(self, key: str, alarms: list[str], title: str) -> Card:
-        card = Card(key, "management", "CloudWatch alarms", f"{len(alarms)} {title}", ids=tuple(alarms))
-        by: dict[str, int] = {}
+    def alarms_summary(self, key: str, alarms: list[str]) -> Card:
+        """Many alarms in one card: how many watch which kind of resource."""
+        title = f"{len(alarms)} alarm{'s' if len(alarms) != 1 else ''}"
+        card = Card(key, "management", "CloudWatch alarms", title, ids=tuple(alarms))
+        by: dict[str, tuple[int, list[str]]] = {}
         for a in alarms:
             self.shown.add(a)
-            w = self.watched(a)
-            by[w] = by.get(w, 0) + 1
-        for w, n in by.items():
-            what = type_name(w, 2) if w.startswith("AWS::") and "::" in w[5:] else w
-            card.lines.append((f"{n} on {what}", "dim"))
+            target = self.watched(a)
+            what = (
+                self.type(target)
+                if target
+                else f"{_scalar(self.props(a).get('Namespace')) or 'other'} metrics"
+            )
+            n, seen = by.get(what, (0, []))
+            by[what] = (n + 1, seen + [target] if target and target not in seen else seen)
+        for what, (n, seen) in by.items():
+            on = _count(len(seen), what) if seen else what
+            card.lines.append((f"{n} on {on}", "dim"))
         return card
 
     # -- shared pieces ----------------------------------------------------------------------------
@@ -1235,7 +1254,7 @@ class _Builder:
         return card
 
     def monitoring_card(self, alarms: list[str], dashboards: list[str]) -> Card:
-        card = self.alarms_summary("monitoring", alarms, "alarm" + ("s" if len(alarms) != 1 else ""))
+        card = self.alarms_summary("monitoring", alarms)
         card.title = card.title if alarms else "Monitoring"
         silent = []
         for a in alarms:
@@ -1424,12 +1443,12 @@ class _Svg:
         stroke, fill, _ = PALETTE[card.service]
         self.use(card.service)
         data = f' data-id="{_esc(" ".join(card.ids))}"' if card.ids else ""
-        cls = "ref" if card.ref else "card"
+        cls = "ref" if card.elsewhere else "card"
         self.out.append(f'<g class="{cls}" data-key="{_esc(card.key)}"{data}>')
         if card.tip:
             self.out.append(f"<title>{_esc(card.tip)}</title>")
-        dash = ' stroke-dasharray="4 3"' if card.ref else ""
-        self.rect(x, y, w, height, 5, "#ffffff" if card.ref or card.plain else fill, stroke, dash)
+        dash = ' stroke-dasharray="4 3"' if card.elsewhere else ""
+        self.rect(x, y, w, height, 5, "#ffffff" if card.elsewhere or card.plain else fill, stroke, dash)
         cy = y + pad + 1
         for style, lines in blocks:
             for line in lines:
@@ -1713,7 +1732,9 @@ def _render_svg(title: str, subtitle: str, views: list[PipelineView], panels: li
     entries = [
         (PALETTE[s][1], PALETTE[s][0], "", PALETTE[s][2]) for s in sorted(svg.used, key=list(PALETTE).index)
     ]
-    entries.append(("#ffffff", DIM, ' stroke-dasharray="3 2"', "dashed: shown in full elsewhere"))
+    entries.append(
+        ("#ffffff", DIM, ' stroke-dasharray="3 2"', "dashed: drawn in full above, or not in this template")
+    )
     lx, ly = float(MARGIN), y + 4
     for fill, stroke, dash, name in entries:
         if lx + 16 + text_width(name, 9.5) > WIDTH - MARGIN:
@@ -1743,8 +1764,8 @@ def _render_svg(title: str, subtitle: str, views: list[PipelineView], panels: li
 
 
 def _card_text(card: Card, indent: str) -> Iterator[str]:
-    lines = "; ".join(t for t, _ in card.lines)
-    see = ", see above" if card.ref else ""
+    lines = "; ".join(t for t, _ in card.lines).replace("\u00a0", " ")
+    see = {"above": ", see above", "outside": ", outside this template"}.get(card.elsewhere, "")
     head = f"{indent}{card.title} [{card.kind}{see}]" if card.title else f"{indent}[{card.kind}{see}]"
     yield f"{head}: {lines}" if lines else head
     for chip in card.chips:

@@ -426,6 +426,17 @@ def test_not_hard_coded_for_our_stack() -> None:
     assert text.index("Stack [Deploy · CloudFormation]") < text.index("Ping [Invoke · Lambda]")
 
 
+def test_many_helper_functions_are_one_list() -> None:
+    fns = {
+        f"Helper{i}": {"Type": "AWS::Lambda::Function", "Properties": {"Runtime": "python3.13"}}
+        for i in range(12)
+    }
+    d = architecture({"Resources": fns})
+    cards = [g for g in parse(d).iter(f"{SVG}g") if g.get("class") == "card"]
+    assert len(cards) == 1 and set(cards[0].get("data-id", "").split()) == set(fns)
+    assert "12 functions [Lambda functions]: Helper0 · python3.13" in repr(d)
+
+
 def test_wrap_fits_and_marks_what_it_cut() -> None:
     text = "Validation/PreTrafficHook/Function/ServiceRole/DefaultPolicy"
     lines = wrap(text, 100, 10, max_lines=2)
