@@ -239,7 +239,11 @@ class Edge:
 
 
 class Diagram:
-    """An architecture diagram: SVG in notebooks (`_repr_svg_`), an outline as text (`repr`)."""
+    """An architecture diagram: SVG in notebooks (`_repr_svg_`), an outline as text (`repr`).
+
+    JupyterLab renders SVG only for trusted output; a notebook opened from a fresh clone shows the
+    text outline until the cell runs, so the outline carries the same content as the drawing.
+    """
 
     def __init__(
         self,
