@@ -151,6 +151,14 @@ class PipelineAction:
         return ref_target(self.configuration.get("ProjectName"))
 
 
+def _run_order(value: Json) -> int:
+    """RunOrder as CloudFormation reads it (a number, or a numeric string); 1 when absent or unreadable."""
+    try:
+        return int(value or 1)
+    except (TypeError, ValueError):
+        return 1
+
+
 def pipeline_actions(props: dict[str, Json]) -> list[PipelineAction]:
     """Every action of a pipeline's Stages, flattened, in stage order; malformed parts skipped."""
     out = []
@@ -160,7 +168,9 @@ def pipeline_actions(props: dict[str, Json]) -> list[PipelineAction]:
         for action in as_list(stage.get("Actions")):
             if not isinstance(action, dict):
                 continue
-            type_id = action.get("ActionTypeId") or {}
+            type_id = action.get("ActionTypeId")
+            type_id = type_id if isinstance(type_id, dict) else {}
+            config = action.get("Configuration")
             out.append(
                 PipelineAction(
                     stage_index=index,
@@ -170,9 +180,9 @@ def pipeline_actions(props: dict[str, Json]) -> list[PipelineAction]:
                     provider=str(type_id.get("Provider", "")),
                     inputs=_names(action.get("InputArtifacts")),
                     outputs=_names(action.get("OutputArtifacts")),
-                    run_order=int(action.get("RunOrder") or 1),
+                    run_order=_run_order(action.get("RunOrder")),
                     namespace=ns if isinstance(ns := action.get("Namespace"), str) else None,
-                    configuration=action.get("Configuration") or {},
+                    configuration=config if isinstance(config, dict) else {},
                 )
             )
     return out

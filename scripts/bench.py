@@ -51,6 +51,9 @@ def main() -> int:
 
     tpl = Template(synth_app(lambda app: PipelineStack(app, "P"))["P"].template, "P")
     print("   our checks on the full pipeline: ", fmt(timed(lambda: run_checks(tpl), 10)))
+    from pitfalls.architecture import architecture
+
+    print("   architecture diagram (notebook 15):", fmt(timed(lambda: architecture(tpl.data), 10)))
 
     print("== exercise check latency (warm kernel)")
     from pitfalls.exercise import EXERCISES, get, grade
