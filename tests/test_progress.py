@@ -53,7 +53,7 @@ def test_every_exercise_has_its_notebook() -> None:
     names = progress.exercises()
     assert sorted(names) == list(range(1, 15))
     for n, name in names.items():
-        assert (NOTEBOOKS / f"{name}.ipynb").is_file(), name
+        assert name.startswith(f"{n:02d}_") and (NOTEBOOKS / f"{name}.ipynb").is_file(), name
 
 
 def test_attempts_first_pass_and_last_failure(pfile: Path) -> None:
