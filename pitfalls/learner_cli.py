@@ -53,8 +53,8 @@ def _reset(args: argparse.Namespace) -> int:
         print(f"Saved your copy as notebooks/{reset.SAVED_DIR_NAME}/{result.saved.name}")
     print(f"Restored {name} from {args.ref}.")
     if args.force:
-        print("If JupyterLab has it open, reload it there (File > Reload Notebook from Disk) and do "
-              "not save the old copy over it.")
+        print("If JupyterLab has it open: File > Reload Notebook from Disk there (or Revert when it "
+              "says the file changed on disk); Overwrite would put the old copy back.")
     return 0
 
 
