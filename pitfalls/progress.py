@@ -32,7 +32,6 @@ ENV_VAR = "PITFALLS_PROGRESS_FILE"
 FORMAT = 1
 MAX_MESSAGE = 300  # characters of one failure line kept; a learner's file stays small
 _EXERCISES_DIR = Path(__file__).resolve().parent / "exercises"
-_NOTEBOOKS_DIR = ROOT / "notebooks"
 
 
 class ProgressError(Exception):

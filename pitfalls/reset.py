@@ -115,15 +115,12 @@ def same_notebook(a: bytes, b: bytes) -> bool:
 
 
 def _pid_alive(pid: int) -> bool:
+    from jupyter_server.utils import check_pid  # the server listing's own test (safe on Windows)
+
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process, but it exists
-        return True
+        return bool(check_pid(pid))
     except OSError:
         return False
-    return True
 
 
 def running_servers(runtime_dir: str | None = None) -> Iterator[dict[str, Any]]:
