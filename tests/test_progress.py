@@ -49,6 +49,14 @@ def test_default_file_is_in_the_gitignored_state_dir(monkeypatch: pytest.MonkeyP
     assert r.returncode == 0
 
 
+def test_scratch_file_for_maintainers_runs(pfile: Path) -> None:
+    with progress.scratch("07_s3_source_bucket") as tmp:
+        assert progress.progress_file() == tmp and tmp.name == "07_s3_source_bucket.json"
+        record(7, False, ["x"])
+        assert tmp.exists()
+    assert progress.progress_file() == pfile and not tmp.exists() and not pfile.exists()
+
+
 def test_every_exercise_has_its_notebook() -> None:
     names = progress.exercises()
     assert sorted(names) == list(range(1, 15))
