@@ -1,4 +1,4 @@
-"""Command line: `python -m pitfalls check PATH` and friends.
+"""Command line: `python -m pitfalls check PATH` and friends (progress, reset, doctor, emulator).
 
 Exit codes of `check`: 0 no findings, 1 findings, 2 bad input (one line on stderr, no traceback).
 """
@@ -58,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     from pitfalls.emulator.cli import register as register_emulator  # no moto/boto3 at import
 
     register_emulator(sub)
+    from pitfalls.learner_cli import register as register_learner  # progress, reset, doctor
+
+    register_learner(sub)
     return parser
 
 

@@ -213,6 +213,9 @@ def run_cell(scenario: int, source: str, namespace: dict[str, Any]) -> Grade:
             else:
                 g = grade(scenario, cls)
     display(Feedback(ex, g))
+    from pitfalls.progress import record_grade
+
+    record_grade(scenario, g)  # never raises: a progress problem must not hide the grade
     if not g.passed:
         try:
             display(hint_buttons(ex, g))

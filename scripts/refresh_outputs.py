@@ -14,15 +14,19 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+from pitfalls.progress import scratch
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def refresh(path: Path) -> float:
     nb = nbformat.read(path, as_version=4)
     t0 = time.perf_counter()
-    NotebookClient(
-        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
-    ).execute()
+    # The exercise cells' attempts go to a scratch file: 00's progress table is the same on every run.
+    with scratch(path.stem):
+        NotebookClient(
+            nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+        ).execute()
     elapsed = time.perf_counter() - t0
     # Execution metadata (timestamps) would make every refresh a diff.
     for cell in nb.cells:
