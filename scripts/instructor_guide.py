@@ -245,10 +245,11 @@ def render_mistakes(n: int, results: list[Outcome]) -> str:
     if seen:
         lines.append("| rule the checker reports | at how many of these stops |")
         lines.append("|---|---|")
-        lines += [f"| `{c}` | {k} of {len(results)} |" for c, k in sorted(seen.items(), key=lambda x: (-x[1], x[0]))]
+        ranked = sorted(seen.items(), key=lambda x: (-x[1], x[0]))
+        lines += [f"| `{c}` | {k} of {len(results)} |" for c, k in ranked]
         lines.append("")
     if errors:
-        lines += [f"{len(errors)} stop(s) do not synthesize at all; the learner sees the one-line error below.", ""]
+        lines += [f"{len(errors)} stop(s) do not synthesize at all; the learner sees the one-line error.", ""]
     for r in results:
         lines += [f"*{r.label}*", "", "```", r.message, "```", ""]
     return "\n".join(lines).rstrip()
@@ -273,7 +274,8 @@ def render_agenda(name: str, times: dict[str, Any]) -> str:
 
 def render_times_table(times: dict[str, Any]) -> str:
     lines = [
-        "| notebook | run top to bottom (measured, s) | reading (estimated, min) | exercise (estimated, min) |",
+        "| notebook | run top to bottom (measured, s) | reading (estimated, min) "
+        "| exercise (estimated, min) |",
         "|---|---|---|---|",
     ]
     total = 0.0
@@ -302,7 +304,9 @@ def blocks(times: dict[str, Any]) -> dict[str, str]:
     return out
 
 
-BLOCK = re.compile(r"(<!-- generated:(?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- /generated:(?P=name) -->)", re.S)
+BLOCK = re.compile(
+    r"(<!-- generated:(?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- /generated:(?P=name) -->)", re.S
+)
 
 
 def fill(text: str, generated: dict[str, str]) -> str:
@@ -342,7 +346,9 @@ def measure(paths: list[Path]) -> dict[str, float]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--check", action="store_true", help="compare, do not write")
     parser.add_argument("--measure", action="store_true", help="re-time every notebook first")
     args = parser.parse_args()
@@ -354,7 +360,8 @@ def main() -> int:
     text = render()
     if args.check:
         if GUIDE.read_text() != text:
-            print(f"{GUIDE.relative_to(ROOT)} is stale: run python scripts/instructor_guide.py", file=sys.stderr)
+            print(f"{GUIDE.relative_to(ROOT)} is stale: run python scripts/instructor_guide.py",
+                  file=sys.stderr)
             return 1
         return 0
     GUIDE.write_text(text)

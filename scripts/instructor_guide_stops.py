@@ -65,13 +65,18 @@ _DEPLOY_GRANTS = (
             actions=["lambda:GetFunction", "lambda:UpdateFunctionCode", "lambda:PublishVersion"],
             resources=[function.function_arn],
         ))
-        role.add_to_policy(iam.PolicyStatement(actions=["lambda:UpdateAlias"], resources=[alias.function_arn]))
+        role.add_to_policy(
+            iam.PolicyStatement(actions=["lambda:UpdateAlias"], resources=[alias.function_arn])
+        )
         self.project = codebuild.PipelineProject(""",
 )
+_PROJECT_END = (
+    '                "ALIAS_NAME": codebuild.BuildEnvironmentVariable(value=ALIAS_NAME),\n'
+    "            },\n        )\n"
+)
 _ACKNOWLEDGE = (
-    '                "ALIAS_NAME": codebuild.BuildEnvironmentVariable(value=ALIAS_NAME),\n            },\n        )\n',
-    '                "ALIAS_NAME": codebuild.BuildEnvironmentVariable(value=ALIAS_NAME),\n            },\n        )\n'
-    "        from solutions.iam_least_privilege import acknowledge_scoped_grants\n\n"
+    _PROJECT_END,
+    _PROJECT_END + "        from solutions.iam_least_privilege import acknowledge_scoped_grants\n\n"
     '        acknowledge_scoped_grants(self, reason="CDK grants scoped to this project\'s own resources")\n',
 )
 
@@ -104,7 +109,8 @@ def _buildspec(nodejs: str, artifacts: bool) -> tuple[str, str]:
         "            build_spec=codebuild.BuildSpec.from_object({\n"
         '                "version": "0.2",\n'
         '                "phases": {\n'
-        f'                    "install": {{"runtime-versions": {{"nodejs": "{nodejs}"}}, "commands": ["npm ci"]}},\n'
+        f'                    "install": {{"runtime-versions": {{"nodejs": "{nodejs}"}}, '
+        '"commands": ["npm ci"]},\n'
         '                    "build": {"commands": ["npm run package"]},\n'
         f"                }}{tail},\n"
         "            }),\n"
@@ -125,7 +131,8 @@ _APP_CODE = (
 _FAILED = ('"Succeeded",', '"Failed",'), ('detail={"state": ["SUCCEEDED"]}', 'detail={"state": ["FAILED"]}')
 _SUBSCRIBE = (
     "        pipeline.on_state_change(",
-    "        self.topic.add_subscription(subscriptions.EmailSubscription(email))\n        pipeline.on_state_change(",
+    "        self.topic.add_subscription(subscriptions.EmailSubscription(email))\n"
+    "        pipeline.on_state_change(",
 )
 _OWN_KEY = (
     'master_key=kms.Alias.from_alias_name(self, "SnsKey", "alias/aws/sns")',
@@ -163,7 +170,10 @@ def _group(config: str, alarms: bool, rollback: bool) -> tuple[str, str]:
         lines.append("            auto_rollback=codedeploy.AutoRollbackConfig(failed_deployment=True, "
                      "stopped_deployment=True, deployment_in_alarm=True),")
     lines.append("        )")
-    alias_line = '        self.alias = lambda_.Alias(self, "Alias", alias_name="live", version=function.current_version)\n'
+    alias_line = (
+        '        self.alias = lambda_.Alias(self, "Alias", alias_name="live", '
+        "version=function.current_version)\n"
+    )
     return alias_line, alias_line + "\n".join(lines) + "\n"
 
 
@@ -271,13 +281,17 @@ _REGIONAL_LOGS = 'f"logs.{Stack.of(self).region}.amazonaws.com"'
 _GLOBAL_LOGS = '"logs.amazonaws.com"'
 
 # --- 12 · monitoring and logging ------------------------------------------------------------------
-_ONE_ALARM = '        function.metric_errors().create_alarm(self, "Errors", threshold=1, evaluation_periods=1)\n'
+_ONE_ALARM = (
+    '        function.metric_errors().create_alarm(self, "Errors", threshold=1, evaluation_periods=1)\n'
+)
 
 
 def _alarms(actions: bool, grant: bool) -> tuple[str, str]:
     act = "            a.add_alarm_action(cloudwatch_actions.SnsAction(alarm_topic))\n" if actions else ""
     body = (
-        "        metrics = {f\"{name}FailedBuilds\": p.metric_failed_builds() for name, p in projects.items()}\n"
+        "        metrics = {\n"
+        "            f\"{name}FailedBuilds\": p.metric_failed_builds() for name, p in projects.items()\n"
+        "        }\n"
         '        metrics |= {"Errors": function.metric_errors(), "Throttles": function.metric_throttles()}\n'
         "        for name, metric in metrics.items():\n"
         "            a = metric.create_alarm(self, name, threshold=1, evaluation_periods=1)\n" + act
@@ -289,7 +303,9 @@ def _alarms(actions: bool, grant: bool) -> tuple[str, str]:
 
 _ALARM_ACTION = (
     _ONE_ALARM,
-    '        alarm = function.metric_errors().create_alarm(self, "Errors", threshold=1, evaluation_periods=1)\n'
+    '        alarm = function.metric_errors().create_alarm(\n'
+    '            self, "Errors", threshold=1, evaluation_periods=1\n'
+    "        )\n"
     "        alarm.add_alarm_action(cloudwatch_actions.SnsAction(alarm_topic))\n",
 )
 
@@ -306,7 +322,10 @@ _REPORTS = (
     '                    "files": ["junit.xml"], "base-directory": "reports", "file-format": "JUNITXML"}},\n'
     "            }),\n        )",
 )
-_GRANT = ("            }),\n        )", "            }),\n        )\n        reports.grant_write(self.project)")
+_GRANT = (
+    "            }),\n        )",
+    "            }),\n        )\n        reports.grant_write(self.project)",
+)
 _NODE_TEST = (
     '"npm test"',
     '"node --test --test-reporter=junit --test-reporter-destination=reports/junit.xml '
@@ -377,12 +396,14 @@ STOPS: dict[int, tuple[Stop, ...]] = {
     ),
     5: (
         stop("the runtime moved to Node.js 24; the legacy handler (SDK v2, callback) kept", _NODE24),
-        stop("the course's handler from lambda_src/, on Node.js 22 (the build installs 24)", _NODE22, _APP_CODE),
+        stop("the course's handler from lambda_src/, on Node.js 22 (the build installs 24)",
+             _NODE22, _APP_CODE),
         stop("the course's handler, the runtime left at Node.js 14", _APP_CODE),
     ),
     6: (
         stop("the rule matches FAILED; still no subscriber, still the AWS managed key", *_FAILED),
-        stop("FAILED and an email subscription; still the AWS managed key alias/aws/sns", *_FAILED, _SUBSCRIBE),
+        stop("FAILED and an email subscription; still the AWS managed key alias/aws/sns",
+             *_FAILED, _SUBSCRIBE),
         stop("FAILED and a customer managed key; nobody subscribed", *_FAILED, _OWN_KEY),
         stop("a subscription and a customer managed key; the rule still matches SUCCEEDED only",
              _SUBSCRIBE, _OWN_KEY),
@@ -399,7 +420,8 @@ STOPS: dict[int, tuple[Stop, ...]] = {
              _CURRENT, _group("ALL_AT_ONCE", alarms=False, rollback=False)),
         stop("a canary deployment group, no alarm, no rollback",
              _CURRENT, _group("CANARY_10_PERCENT_5_MINUTES", alarms=False, rollback=False)),
-        stop("a canary group with an alarm; auto_rollback left out (CDK's default rolls back on failure and alarm)",
+        stop("a canary group with an alarm; auto_rollback left out "
+             "(CDK's default rolls back on failure and alarm)",
              _CURRENT, _group("CANARY_10_PERCENT_5_MINUTES", alarms=True, rollback=False)),
     ),
     9: (
@@ -408,7 +430,8 @@ STOPS: dict[int, tuple[Stop, ...]] = {
         stop("the names fixed, and one tag only (Project)", _TAG_PROJECT, *_NAMES),
     ),
     10: (
-        stop("the escape hatch replaced by the typed prop (queued_timeout); still one construct", *_TYPED_TIMEOUT),
+        stop("the escape hatch replaced by the typed prop (queued_timeout); still one construct",
+             *_TYPED_TIMEOUT),
         stop("the override's casing fixed (QueuedTimeoutInMinutes); still one construct", _PASCAL_CASE),
         Stop("split into four constructs as the hint says; the camelCase escape hatch kept", source=_SPLIT),
     ),
