@@ -249,10 +249,11 @@ def latest(cli: str, python: str, pytest_args: list[str]) -> int:
     env = dict(os.environ, PATH=os.pathsep.join([str(Path(py).parent), os.environ.get("PATH", "")]),
                PYTHONPATH=str(LATEST_TREE))
     say(f"installing the CDK CLI {cli} in {LATEST_TREE.name}/node_modules")
-    must([_bin(LATEST_VENV, "npm"), "install", "--no-audit", "--no-fund", "--loglevel=error", cli],
-         cwd=LATEST_TREE, env=env)
+    # --no-save: the copy's package.json and lock keep the pins, so the suite compares against them.
+    must([_bin(LATEST_VENV, "npm"), "install", "--no-save", "--no-audit", "--no-fund", "--loglevel=error",
+          cli], cwd=LATEST_TREE, env=env)
 
-    say("running the whole suite in the latest environment")
+    say("running pytest " + " ".join(pytest_args) + " in the latest environment")
     suite = run([py, "-m", "pytest", *pytest_args], cwd=LATEST_TREE, env=env)
     say(f"pytest exit status in the latest environment: {suite}")
 
