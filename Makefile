@@ -29,5 +29,13 @@ bench: setup
 refresh-outputs: setup
 	$(BIN)/python scripts/refresh_outputs.py $(NOTEBOOKS)
 
+# Drift watch, for maintainers (not CI): the whole suite in a separate environment (.venv-latest/
+# and a copy of the tree in .latest/) with the newest aws-cdk-lib, cdk-nag, cfn-lint, moto and
+# CDK CLI, then which scenarios changed behaviour. CDK_CLI=aws-cdk@<version> tries another CLI.
+.PHONY: test-latest
+CDK_CLI ?= aws-cdk@latest
+test-latest: setup
+	$(BIN)/python scripts/drift.py latest --cli $(CDK_CLI)
+
 clean:
-	rm -rf $(VENV) node_modules cdk.out
+	rm -rf $(VENV) node_modules cdk.out .venv-latest .latest
