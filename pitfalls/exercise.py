@@ -30,6 +30,8 @@ class Exercise:
     hints: tuple[str, str]  # (CloudFormation property, CDK prop)
     solution: str  # "module:Class" of the reference in solutions/
     tool_rules: tuple[str, ...] = ()  # cdk-nag / cfn-lint rule ids that must also be clean
+    # Checks of other scenarios that the learner's construct is answerable for in its harness.
+    related_checks: tuple[str, ...] = ()
 
     def solution_class(self) -> type:
         module, name = self.solution.split(":")
@@ -103,7 +105,8 @@ def grade(scenario: int, cls: type) -> Grade:
     found = [
         f
         for f in result.findings
-        if f.scenario == scenario and (f.tool == "pitfalls" or _base(f.check) in ex.tool_rules)
+        if (f.scenario == scenario and (f.tool == "pitfalls" or _base(f.check) in ex.tool_rules))
+        or f.check in ex.related_checks
     ]
     return Grade(not found, found)
 

@@ -90,3 +90,26 @@ def test_grade_reports_what_is_left() -> None:
 
     g = grade(7, Versioned)
     assert [f.check for f in g.findings] == ["PP07-NO-VERSION-EXPIRY"]
+
+
+def test_related_checks_of_other_scenarios_count() -> None:
+    """Exercise 12's alarms publish to an encrypted topic: without letting CloudWatch use the
+    key (scenario 11's check), the alerts would be dropped, so the exercise is not passed."""
+    from aws_cdk import aws_cloudwatch as cloudwatch
+    from aws_cdk import aws_cloudwatch_actions as cw_actions
+    from constructs import Construct
+
+    class AlarmsWithoutKeyGrant(Construct):
+        def __init__(self, scope: Any, id: str, *, pipeline: Any, projects: Any, function: Any,
+                     alarm_topic: Any) -> None:
+            super().__init__(scope, id)
+            metrics = [(f"{n}FailedBuilds", p.metric_failed_builds()) for n, p in projects.items()]
+            metrics += [("Errors", function.metric_errors()), ("Throttles", function.metric_throttles())]
+            for name, metric in metrics:
+                alarm = metric.create_alarm(self, name, threshold=1, evaluation_periods=1)
+                alarm.add_alarm_action(cw_actions.SnsAction(alarm_topic))
+            cloudwatch.Dashboard(self, "Dashboard")
+
+    g = grade(12, AlarmsWithoutKeyGrant)
+    assert not g.passed
+    assert {f.check for f in g.findings} == {"PP11-KEY-BLOCKS-SERVICE"}

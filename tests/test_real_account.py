@@ -83,3 +83,12 @@ def test_synth_for_a_concrete_account_and_region(tmp_path: Path) -> None:
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert manifest["artifacts"]["PipelinePitfalls-dev"]["environment"] == (
         "aws://111122223333/eu-west-1")
+
+
+def test_a_missing_profile_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("AWS_PROFILE", "no-such-profile")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with pytest.raises(EmulatorError, match=r"no-such-profile.*did not deploy to AWS"):
+        deploy.aws_target()

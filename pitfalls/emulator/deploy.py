@@ -179,8 +179,11 @@ def aws_target(say: Say = _say, doing: str = "deploy to AWS") -> tuple[str, str]
     env_endpoint = os.environ.get("AWS_ENDPOINT_URL", "")
     if "localhost" in env_endpoint or "127.0.0.1" in env_endpoint:
         raise EmulatorError(f"AWS_ENDPOINT_URL points at {env_endpoint}; unset it to {doing}")
-    session = boto3.Session()
-    creds = session.get_credentials()
+    try:
+        session = boto3.Session()
+        creds = session.get_credentials()
+    except BotoCoreError as exc:  # e.g. AWS_PROFILE names a profile that does not exist
+        raise EmulatorError(f"{exc}; did not {doing}") from None
     if creds is None:
         raise EmulatorError("no AWS credentials found (set up a profile, or AWS_PROFILE); "
                             f"did not {doing}")

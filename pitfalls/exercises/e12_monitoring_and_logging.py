@@ -62,5 +62,8 @@ register(
             "alarm_topic.grant_publish(iam.ServicePrincipal('cloudwatch.amazonaws.com')).",
         ),
         solution="solutions.monitoring_and_logging:PipelineMonitoring",
+        # The alarms publish to a KMS-encrypted topic: letting CloudWatch use its key is part of
+        # wiring them (scenario 11's check, answerable here).
+        related_checks=("PP11-KEY-BLOCKS-SERVICE",),
     )
 )
