@@ -47,21 +47,39 @@ def _flatten(value: Json) -> str | None:
 
 @dataclass
 class BuildSpec:
-    """A parsed inline buildspec: its phases' commands and its reports section."""
+    """A parsed inline buildspec: its phases' commands and its reports section.
+
+    Parsed once per project and shared by every check (`Template.buildspec`): read it, never change it.
+    """
 
     data: dict[str, Any]
     commands: dict[str, list[str]] = field(default_factory=dict)
+    # A phase's `finally` block: runs after its commands, even when they fail.
+    finally_commands: dict[str, list[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         phases = self.data.get("phases") or {}
         for name in PHASES:
             phase = phases.get(name) if isinstance(phases, dict) else None
-            cmds = phase.get("commands") if isinstance(phase, dict) else None
-            self.commands[name] = [str(c) for c in as_list(cmds) if c is not None]
+            phase = phase if isinstance(phase, dict) else {}
+            self.commands[name] = [str(c) for c in as_list(phase.get("commands")) if c is not None]
+            self.finally_commands[name] = [str(c) for c in as_list(phase.get("finally")) if c is not None]
 
     def all_commands(self, *phases: str) -> list[str]:
         """Commands of the given phases (all four when none given), in phase order."""
         return [c for p in (phases or PHASES) for c in self.commands.get(p, [])]
+
+    def every_command(self) -> list[str]:
+        """Everything the build's shell runs: each phase's commands, then its `finally` block."""
+        return [c for p in PHASES for c in self.commands[p] + self.finally_commands[p]]
+
+    def runtime_version(self, runtime: str) -> str | None:
+        """The install phase's `runtime-versions` value for `runtime` (nodejs: 24), as written."""
+        phases = self.data.get("phases")
+        install = phases.get("install") if isinstance(phases, dict) else None
+        versions = install.get("runtime-versions") if isinstance(install, dict) else None
+        value = versions.get(runtime) if isinstance(versions, dict) else None
+        return None if value is None else str(value)
 
     @property
     def reports(self) -> dict[str, dict[str, Any]]:

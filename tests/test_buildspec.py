@@ -54,3 +54,15 @@ def test_statements_respect_quotes_and_groups() -> None:
 )
 def test_masked_failure(command: str, masked: bool) -> None:
     assert (masked_failure(command) is not None) is masked
+
+
+def test_finally_blocks_and_runtime_versions() -> None:
+    spec = parse(
+        "phases:\n  install:\n    runtime-versions: {nodejs: 24}\n    commands: [npm ci]\n"
+        "  build:\n    commands: [npm test]\n    finally: [npm audit --audit-level=high]\n"
+    )
+    assert spec is not None
+    assert spec.all_commands() == ["npm ci", "npm test"]  # what the tests' checks judge
+    assert spec.every_command() == ["npm ci", "npm test", "npm audit --audit-level=high"]
+    assert spec.runtime_version("nodejs") == "24" and spec.runtime_version("python") is None
+    assert parse('{"phases": []}').runtime_version("nodejs") is None  # type: ignore[union-attr]

@@ -50,3 +50,42 @@ def test_every_pipeline_project_pins_node_and_runs_small_linux() -> None:
         spec = project_buildspec(props)
         assert spec is not None
         assert spec.data["phases"]["install"]["runtime-versions"]["nodejs"] == NODE_MAJOR
+
+
+def _tests_with_reports(node: str, artifacts: bool) -> dict[str, Any]:
+    """A function on nodejs24.x and a Test build whose buildspec names its report group by ARN,
+    so CDK writes it as an Fn::Join (the form the full pipeline's test project has)."""
+    tail = ', "artifacts": {"files": ["function.zip"]}' if artifacts else ""
+    return {"Resources": {
+        "Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Runtime": "nodejs24.x"}},
+        "Reports": {"Type": "AWS::CodeBuild::ReportGroup", "Properties": {"Type": "TEST"}},
+        "Tests": {"Type": "AWS::CodeBuild::Project", "Properties": {
+            "Environment": {"Type": "LINUX_CONTAINER", "ComputeType": "BUILD_GENERAL1_SMALL",
+                            "Image": "aws/codebuild/standard:7.0"},
+            "Source": {"Type": "CODEPIPELINE", "BuildSpec": {"Fn::Join": ["", [
+                '{"version": "0.2", "phases": {"install": {"runtime-versions": {"nodejs": "' + node
+                + '"}, "commands": ["npm ci"]}, "build": {"commands": ["npm test"]}}, "reports": {"',
+                {"Fn::GetAtt": ["Reports", "Arn"]}, '": {"files": ["junit.xml"]}}' + tail + "}",
+            ]]}},
+        }},
+        "Pipeline": {"Type": "AWS::CodePipeline::Pipeline", "Properties": {"Stages": [
+            {"Name": "Test", "Actions": [{
+                "Name": "Test", "ActionTypeId": {"Category": "Build", "Provider": "CodeBuild"},
+                "Configuration": {"ProjectName": {"Ref": "Tests"}},
+                "OutputArtifacts": [{"Name": "Package"}],
+            }]},
+        ]}},
+    }}
+
+
+def test_token_bearing_buildspecs_are_read() -> None:
+    """A buildspec with a reference in it (Fn::Join) is read like a plain one: scenario 04's
+    checks flag it when it is wrong and pass it when it is right."""
+    from pitfalls.checks import run_checks
+    from pitfalls.template import Template
+
+    wrong = run_checks(Template(_tests_with_reports("20", artifacts=False)), scenario=4)
+    assert {(f.check, f.resource) for f in wrong} == {
+        ("PP04-RUNTIME-MISMATCH", "Tests"), ("PP04-NO-ARTIFACTS", "Tests"),
+    }
+    assert run_checks(Template(_tests_with_reports("24", artifacts=True)), scenario=4) == []

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
 
+from pitfalls.buildspec import BuildSpec, project_buildspec
 from pitfalls.checks import Violation, check
-from pitfalls.template import PIPELINE, Json, Template, as_list, pipeline_actions
+from pitfalls.template import PIPELINE, Json, Template, pipeline_actions
 
 PROJECT = "AWS::CodeBuild::Project"
 
@@ -51,36 +51,6 @@ OVERSIZED = {"BUILD_GENERAL1_XLARGE": "36 vCPUs, 72 GiB", "BUILD_GENERAL1_2XLARG
 NODE_COMMAND = re.compile(r"(?:^|[\s;&|(])(?:npm|npx|node|yarn|pnpm)(?:\s|$)")
 
 
-def inline_buildspec(props: dict[str, Json]) -> dict[str, Any] | None:
-    """The project's buildspec when it is inline (a YAML or JSON document), else None."""
-    spec = (props.get("Source") or {}).get("BuildSpec")
-    if not isinstance(spec, str) or ("\n" not in spec and not spec.lstrip().startswith("{")):
-        return None  # absent, a token, or a file name / S3 ARN read from the source at run time
-    import yaml
-
-    try:
-        data = yaml.safe_load(spec)
-    except yaml.YAMLError:
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def _commands(spec: dict[str, Any]) -> list[str]:
-    out: list[str] = []
-    for phase in (spec.get("phases") or {}).values():
-        if isinstance(phase, dict):
-            out.extend(str(c) for c in as_list(phase.get("commands")))
-    return out
-
-
-def node_version(spec: dict[str, Any]) -> str | None:
-    """The `runtime-versions: nodejs:` value of the install phase, as written."""
-    install = (spec.get("phases") or {}).get("install") or {}
-    versions = install.get("runtime-versions") if isinstance(install, dict) else None
-    value = (versions or {}).get("nodejs") if isinstance(versions, dict) else None
-    return None if value is None else str(value)
-
-
 def lambda_node_majors(t: Template) -> set[str]:
     """Node.js majors of the template's Lambda functions (nodejs24.x -> 24)."""
     out = set()
@@ -92,10 +62,14 @@ def lambda_node_majors(t: Template) -> set[str]:
 
 
 def _is_node_build(t: Template, props: dict[str, Json]) -> bool:
-    spec = inline_buildspec(props)
+    spec = project_buildspec(props)
     if spec is not None:
-        return node_version(spec) is not None or any(NODE_COMMAND.search(c) for c in _commands(spec))
+        return spec.runtime_version("nodejs") is not None or _runs_node(spec)
     return bool(lambda_node_majors(t))  # no inline buildspec: judge by what the stack deploys
+
+
+def _runs_node(spec: BuildSpec) -> bool:
+    return any(NODE_COMMAND.search(c) for c in spec.all_commands())
 
 
 def _env(props: dict[str, Json]) -> dict[str, Json]:
@@ -163,10 +137,10 @@ def _pipeline_build_outputs(t: Template) -> Iterator[tuple[str, str, list[str]]]
 )
 def no_artifacts(t: Template) -> Iterator[Violation]:
     for pid, project, outputs in _pipeline_build_outputs(t):
-        spec = inline_buildspec(t.props(project))
+        spec = project_buildspec(t.props(project))
         if spec is None:
             continue  # buildspec read from the source: not visible here
-        artifacts = spec.get("artifacts")
+        artifacts = spec.data.get("artifacts")
         if not isinstance(artifacts, dict) or not (artifacts.get("files")
                                                    or artifacts.get("secondary-artifacts")):
             yield project, (
@@ -214,12 +188,12 @@ def runtime_mismatch(t: Template) -> Iterator[Violation]:
     want = " or ".join(sorted(majors))
     for lid, _ in t.resources(PROJECT):
         props = t.props(lid)
-        spec = inline_buildspec(props)
+        spec = project_buildspec(props)
         if spec is None or str(_env(props).get("Type", "")).startswith("WINDOWS"):
             continue
-        version = node_version(spec)
+        version = spec.runtime_version("nodejs")
         if version is None:
-            if any(NODE_COMMAND.search(c) for c in _commands(spec)):
+            if _runs_node(spec):
                 yield lid, f"runs npm/node without runtime-versions nodejs (the function runs {want})"
         elif version.split(".", 1)[0] not in majors:
             yield lid, f"runtime-versions nodejs {version}, but the function runs Node.js {want}"

@@ -144,10 +144,8 @@ def deprecated_runtime(t: Template) -> Iterator[Violation]:
 
 def buildspec_node_major(project: dict[str, Json]) -> str | None:
     """The Node.js major a project's inline buildspec installs (runtime-versions: nodejs)."""
-    parsed = project_buildspec(project)  # the one reader of inline buildspecs, tokens and all
-    spec = parsed.data if parsed else {}
-    install = ((spec.get("phases") or {}).get("install")) or {}
-    value = (install.get("runtime-versions") or {}).get("nodejs") if isinstance(install, dict) else None
+    spec = project_buildspec(project)
+    value = spec.runtime_version("nodejs") if spec else None
     m = re.match(r"\s*(\d+)", str(value)) if value is not None else None
     return m.group(1) if m else None  # "latest" and the like: not a pin, not ours to judge
 

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from fnmatch import fnmatchcase
 from typing import Any
 
+from pitfalls.buildspec import project_buildspec
 from pitfalls.checks import Violation, check
 from pitfalls.template import Json, Template, as_list, pipeline_actions, ref_target
 
@@ -315,32 +316,6 @@ def plaintext_secret_check(t: Template) -> Iterator[Violation]:
 # --- builds -----------------------------------------------------------------------------------
 
 
-def inline_buildspec(t: Template, project: str) -> str | None:
-    """The inline buildspec of a CodeBuild project, or None when it lives elsewhere."""
-    spec = (t.props(project).get("Source") or {}).get("BuildSpec")
-    text = flat(spec) if spec is not None else None
-    if text and ("\n" in text or text.lstrip().startswith(("{", "version"))):
-        return text
-    return None  # a file in the source (buildspec.yml by default): not in the template
-
-
-def buildspec_commands(text: str) -> list[str]:
-    """The shell commands of an inline buildspec (JSON or YAML), phase by phase."""
-    import yaml
-
-    try:
-        spec = yaml.safe_load(text)
-    except yaml.YAMLError:
-        return text.splitlines()
-    out: list[str] = []
-    phases = (spec or {}).get("phases") if isinstance(spec, dict) else None
-    for phase in (phases or {}).values():
-        if isinstance(phase, dict):
-            for key in ("commands", "finally"):
-                out += [str(c) for c in as_list(phase.get(key))]
-    return out
-
-
 NEEDS_DOCKER = re.compile(
     r"\b(docker|dockerd|buildah|podman|buildx|kaniko|nerdctl|finch|cdk|sam)\b", re.IGNORECASE
 )
@@ -363,8 +338,8 @@ def privileged_mode(t: Template) -> Iterator[Violation]:
         env = t.props(lid).get("Environment") or {}
         if str(env.get("PrivilegedMode")).lower() != "true":
             continue
-        text = inline_buildspec(t, lid)
-        if text is not None and not NEEDS_DOCKER.search(text):
+        spec = project_buildspec(t.props(lid))
+        if spec is not None and not any(NEEDS_DOCKER.search(c) for c in spec.every_command()):
             yield lid, "PrivilegedMode is true, and the buildspec runs no Docker build"
 
 
@@ -410,12 +385,13 @@ def no_security_scan(t: Template) -> Iterator[Violation]:
         last = stages - 1
         deploy_order = max((o for s, o, _, _ in found if s == last), default=1)
         before = [(n, p) for s, o, n, p in found if s < last or o < deploy_order]
-        specs = {n: inline_buildspec(t, str(p)) if t.type_of(p) == PROJECT else None for n, p in before}
-        if any(text is None for text in specs.values()):
+        specs = {
+            n: project_buildspec(t.props(p)) if p and t.type_of(p) == PROJECT else None for n, p in before
+        }
+        if any(spec is None for spec in specs.values()):
             continue  # a buildspec we cannot read may well scan
         scans = [
-            (n, c) for n, text in specs.items() for c in buildspec_commands(text or "")
-            if SCANNERS.search(c)
+            (n, c) for n, spec in specs.items() if spec for c in spec.every_command() if SCANNERS.search(c)
         ]
         if not scans:
             yield lid, "no action before the deploy stage runs a security scan"
