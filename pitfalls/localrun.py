@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pitfalls import _env
-from pitfalls.buildspec import project_buildspec
 from pitfalls.render import STYLE
 from pitfalls.template import Template
 
@@ -181,7 +180,7 @@ def test_action_commands(
     t = Template(data)
     for action in codebuild_actions(t):
         if action.category == "Test" and action.before_deploy:
-            spec = project_buildspec(t.props(action.project))
+            spec = t.buildspec(action.project)
             if spec is None:
                 raise ValueError(f"{action.project} has no inline buildspec to run")
             return spec.all_commands(*phases)
@@ -197,7 +196,7 @@ def action_commands(
     t = Template(result.template)
     for action in codebuild_actions(t):
         if action.name == action_name:
-            spec = project_buildspec(t.props(action.project))
+            spec = t.buildspec(action.project)
             if spec is None:
                 raise ValueError(f"{action.project} has no inline buildspec to run")
             return spec.all_commands(*phases)
@@ -231,7 +230,7 @@ def test_action_buildspec(result: SynthResult) -> tuple[str, dict[str, object]]:
     t = Template(result.template)
     for action in codebuild_actions(t):
         if action.category == "Test" and action.before_deploy:
-            spec = project_buildspec(t.props(action.project))
+            spec = t.buildspec(action.project)
             if spec is None:
                 return action.project, {"(not inline)": "the buildspec is a file in the source"}
             data = dict(spec.data)

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pitfalls.buildspec import BuildSpec
 
 Json = Any
 
@@ -80,6 +83,8 @@ class Template:
     account: str | None = None
     region: str | None = None
     _by_type: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    # Parsed inline buildspecs by project; never invalidated: a template is read-only data.
+    _buildspecs: dict[str, BuildSpec | None] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for lid, res in self.resources_all():
@@ -114,6 +119,15 @@ class Template:
     def cdk_path(self, lid: str) -> str | None:
         body = (self.data.get("Resources") or {}).get(lid) or {}
         return (body.get("Metadata") or {}).get("aws:cdk:path")
+
+    def buildspec(self, lid: str) -> BuildSpec | None:
+        """The inline buildspec of CodeBuild project `lid`, parsed on first use and shared by every
+        check after that (YAML parsing is most of the checks' time); None when it is not inline."""
+        if lid not in self._buildspecs:
+            from pitfalls.buildspec import project_buildspec  # it imports this module
+
+            self._buildspecs[lid] = project_buildspec(self.props(lid))
+        return self._buildspecs[lid]
 
     def referencing(self, target: str, *types: str) -> Iterator[tuple[str, dict[str, Json]]]:
         """Resources (of the given types, or any) whose properties reference `target`."""

@@ -66,3 +66,16 @@ def test_finally_blocks_and_runtime_versions() -> None:
     assert spec.every_command() == ["npm ci", "npm test", "npm audit --audit-level=high"]
     assert spec.runtime_version("nodejs") == "24" and spec.runtime_version("python") is None
     assert parse('{"phases": []}').runtime_version("nodejs") is None  # type: ignore[union-attr]
+
+
+def test_a_template_parses_each_buildspec_once() -> None:
+    from pitfalls.template import Template
+
+    t = Template({"Resources": {
+        "P": {"Type": "AWS::CodeBuild::Project",
+              "Properties": {"Source": {"BuildSpec": "phases: {build: {commands: [npm test]}}"}}},
+        "F": {"Type": "AWS::CodeBuild::Project", "Properties": {"Source": {"BuildSpec": "buildspec.yml"}}},
+    }})
+    first = t.buildspec("P")
+    assert first is not None and t.buildspec("P") is first  # the same object: parsed once
+    assert t.buildspec("F") is None and "F" in t._buildspecs  # "not inline" is remembered too

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from pitfalls.buildspec import BuildSpec, project_buildspec
+from pitfalls.buildspec import BuildSpec
 from pitfalls.checks import Violation, check
 from pitfalls.template import PIPELINE, Json, Template, pipeline_actions
 
@@ -61,8 +61,8 @@ def lambda_node_majors(t: Template) -> set[str]:
     return out
 
 
-def _is_node_build(t: Template, props: dict[str, Json]) -> bool:
-    spec = project_buildspec(props)
+def _is_node_build(t: Template, lid: str) -> bool:
+    spec = t.buildspec(lid)
     if spec is not None:
         return spec.runtime_version("nodejs") is not None or _runs_node(spec)
     return bool(lambda_node_majors(t))  # no inline buildspec: judge by what the stack deploys
@@ -92,7 +92,7 @@ def windows_image(t: Template) -> Iterator[Violation]:
     for lid, _ in t.resources(PROJECT):
         props = t.props(lid)
         env_type = str(_env(props).get("Type", ""))
-        if env_type.startswith("WINDOWS") and _is_node_build(t, props):
+        if env_type.startswith("WINDOWS") and _is_node_build(t, lid):
             yield lid, f"builds Node.js on {env_type} ({_env(props).get('Image')})"
 
 
@@ -137,7 +137,7 @@ def _pipeline_build_outputs(t: Template) -> Iterator[tuple[str, str, list[str]]]
 )
 def no_artifacts(t: Template) -> Iterator[Violation]:
     for pid, project, outputs in _pipeline_build_outputs(t):
-        spec = project_buildspec(t.props(project))
+        spec = t.buildspec(project)
         if spec is None:
             continue  # buildspec read from the source: not visible here
         artifacts = spec.data.get("artifacts")
@@ -188,7 +188,7 @@ def runtime_mismatch(t: Template) -> Iterator[Violation]:
     want = " or ".join(sorted(majors))
     for lid, _ in t.resources(PROJECT):
         props = t.props(lid)
-        spec = project_buildspec(props)
+        spec = t.buildspec(lid)
         if spec is None or str(_env(props).get("Type", "")).startswith("WINDOWS"):
             continue
         version = spec.runtime_version("nodejs")
@@ -214,5 +214,5 @@ def oversized_compute(t: Template) -> Iterator[Violation]:
     for lid, _ in t.resources(PROJECT):
         props = t.props(lid)
         compute = str(_env(props).get("ComputeType", ""))
-        if compute in OVERSIZED and _is_node_build(t, props):
+        if compute in OVERSIZED and _is_node_build(t, lid):
             yield lid, f"{compute} ({OVERSIZED[compute]}) for a Node.js build"

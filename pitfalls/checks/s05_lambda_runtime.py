@@ -20,7 +20,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pitfalls.buildspec import project_buildspec
 from pitfalls.checks import Violation, check
 from pitfalls.template import Json, Template, refs_in
 
@@ -142,9 +141,9 @@ def deprecated_runtime(t: Template) -> Iterator[Violation]:
             yield lid, f"{status[0]}: {status[1]} (cfn-lint lifecycle data)"
 
 
-def buildspec_node_major(project: dict[str, Json]) -> str | None:
+def buildspec_node_major(t: Template, project: str) -> str | None:
     """The Node.js major a project's inline buildspec installs (runtime-versions: nodejs)."""
-    spec = project_buildspec(project)
+    spec = t.buildspec(project)
     value = spec.runtime_version("nodejs") if spec else None
     m = re.match(r"\s*(\d+)", str(value)) if value is not None else None
     return m.group(1) if m else None  # "latest" and the like: not a pin, not ours to judge
@@ -174,7 +173,7 @@ def build_node_mismatch(t: Template) -> Iterator[Violation]:
         return
     runtimes = ", ".join(f"nodejs{m}.x ({', '.join(ids)})" for m, ids in sorted(majors.items()))
     for lid, _ in t.resources(PROJECT):
-        major = buildspec_node_major(t.props(lid))
+        major = buildspec_node_major(t, lid)
         if major and major not in majors:
             yield lid, f"buildspec installs Node.js {major}, the function runs on {runtimes}"
 

@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from fnmatch import fnmatchcase
 from typing import Any
 
-from pitfalls.buildspec import project_buildspec
 from pitfalls.checks import Violation, check
 from pitfalls.template import Json, Template, as_list, pipeline_actions, ref_target
 
@@ -338,7 +337,7 @@ def privileged_mode(t: Template) -> Iterator[Violation]:
         env = t.props(lid).get("Environment") or {}
         if str(env.get("PrivilegedMode")).lower() != "true":
             continue
-        spec = project_buildspec(t.props(lid))
+        spec = t.buildspec(lid)
         if spec is not None and not any(NEEDS_DOCKER.search(c) for c in spec.every_command()):
             yield lid, "PrivilegedMode is true, and the buildspec runs no Docker build"
 
@@ -385,9 +384,7 @@ def no_security_scan(t: Template) -> Iterator[Violation]:
         last = stages - 1
         deploy_order = max((o for s, o, _, _ in found if s == last), default=1)
         before = [(n, p) for s, o, n, p in found if s < last or o < deploy_order]
-        specs = {
-            n: project_buildspec(t.props(p)) if p and t.type_of(p) == PROJECT else None for n, p in before
-        }
+        specs = {n: t.buildspec(p) if p and t.type_of(p) == PROJECT else None for n, p in before}
         if any(spec is None for spec in specs.values()):
             continue  # a buildspec we cannot read may well scan
         scans = [

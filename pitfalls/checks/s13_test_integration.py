@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from pitfalls.buildspec import BuildSpec, project_buildspec, report_group_ref
+from pitfalls.buildspec import BuildSpec, report_group_ref
 from pitfalls.checks import Violation, check
 from pitfalls.checks._grants import allows, role_of
 from pitfalls.template import PIPELINE, Template, as_list, pipeline_actions
@@ -152,7 +152,7 @@ def test_projects(t: Template) -> dict[str, tuple[BuildSpec, list[CodeBuildActio
     """Projects a pipeline runs that have an inline buildspec, with the actions that run them."""
     out: dict[str, tuple[BuildSpec, list[CodeBuildAction]]] = {}
     for action in codebuild_actions(t):
-        spec = project_buildspec(t.props(action.project))
+        spec = t.buildspec(action.project)
         if spec is None:
             continue
         out.setdefault(action.project, (spec, []))[1].append(action)
