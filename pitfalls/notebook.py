@@ -53,10 +53,12 @@ def show_code(obj: Any) -> Code:
 
 
 def evidence(
-    result: SynthResult, scenario: int, props: Sequence[str] = (), title: str = ""
+    result: SynthResult, scenario: int, props: Sequence[str] = (), title: str = "",
+    also: Sequence[str] = (),
 ) -> Group:
-    """The flagged resources of one scenario and the findings about them."""
-    found = result.findings_for(scenario)
+    """The flagged resources of one scenario and the findings about them; `also` names checks of
+    other scenarios whose findings belong here too (those the scenario's exercise answers for)."""
+    found = [f for f in result.findings if f.scenario == scenario or f.check in also]
     ids = flagged_ids(found)
     parts: list[Any] = []
     if ids:

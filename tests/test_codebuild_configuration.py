@@ -89,3 +89,17 @@ def test_token_bearing_buildspecs_are_read() -> None:
         ("PP04-RUNTIME-MISMATCH", "Tests"), ("PP04-NO-ARTIFACTS", "Tests"),
     }
     assert run_checks(Template(_tests_with_reports("24", artifacts=True)), scenario=4) == []
+
+
+def test_runtime_mismatch_judges_by_the_application_function() -> None:
+    """A custom resource provider's runtime is not what the builds build: a build pinned to it is
+    as wrong as one on any other major; unpinned npm and a wrong pin are flagged too."""
+    from conftest import FIXTURES
+
+    from pitfalls.checks import REGISTRY
+    from pitfalls.loader import load_template_file
+
+    t = load_template_file(FIXTURES / "checks" / "PP04-RUNTIME-MISMATCH" / "noncompliant.yaml")
+    found = {f.resource: f.message for f in REGISTRY["PP04-RUNTIME-MISMATCH"].run(t)}
+    assert sorted(found) == ["Lint", "Tests", "Tools"]
+    assert found["Tools"] == "runtime-versions nodejs 22, but the function runs Node.js 24"

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 from pitfalls.buildspec import BuildSpec
 from pitfalls.checks import Violation, check
+from pitfalls.checks.s05_lambda_runtime import application_functions, node_major
 from pitfalls.template import PIPELINE, Json, Template, pipeline_actions
 
 PROJECT = "AWS::CodeBuild::Project"
@@ -52,13 +53,10 @@ NODE_COMMAND = re.compile(r"(?:^|[\s;&|(])(?:npm|npx|node|yarn|pnpm)(?:\s|$)")
 
 
 def lambda_node_majors(t: Template) -> set[str]:
-    """Node.js majors of the template's Lambda functions (nodejs24.x -> 24)."""
-    out = set()
-    for lid, _ in t.resources("AWS::Lambda::Function"):
-        m = re.fullmatch(r"nodejs(\d+)\.x", str(t.props(lid).get("Runtime", "")))
-        if m:
-            out.add(m.group(1))
-    return out
+    """Node.js majors of the application's Lambda functions (nodejs24.x -> 24): the deployment's
+    own helpers (custom resource providers, traffic hooks) are not what the builds build."""
+    majors = (node_major(t.props(lid).get("Runtime")) for lid, _ in application_functions(t))
+    return {m for m in majors if m}
 
 
 def _is_node_build(t: Template, lid: str) -> bool:

@@ -4,9 +4,10 @@ The runtime facts come from the pinned cfn-lint's runtime lifecycle table
 (`cfnlint/data/AdditionalSpecs/LmbdRuntimeLifecycle.json`), read as plain JSON, never from a
 list typed in here. cfn-lint and CDK's validation report a runtime on the day it is deprecated
 (W2531) or blocked (E2531, E2533); `PP05-DEPRECATED-RUNTIME` also looks ahead, so a pipeline is not
-built on a runtime that goes out of support within months. The other checks see what no tool does:
-a build that tests on another Node.js major than the function runs on, and inline code written
-for a runtime older than the one it is deployed on.
+built on a runtime that goes out of support within months. `PP05-CODE-OLDER-THAN-RUNTIME` sees what
+no tool does: inline code written for a runtime older than the one it is deployed on. A build that
+tests on another Node.js major than the function runs on is scenario 04's `PP04-RUNTIME-MISMATCH`,
+which exercise 05 also answers for.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from pitfalls.checks import Violation, check
 from pitfalls.template import Json, Template, refs_in
 
 FUNCTION = "AWS::Lambda::Function"
-PROJECT = "AWS::CodeBuild::Project"
 LIFECYCLE_FILE = ("data", "AdditionalSpecs", "LmbdRuntimeLifecycle.json")
 # Course policy: a pipeline must not be built on a runtime that is deprecated within this window.
 SUPPORT_HORIZON_DAYS = 180
@@ -139,43 +139,6 @@ def deprecated_runtime(t: Template) -> Iterator[Violation]:
         status = runtime_status(runtime) if isinstance(runtime, str) else None
         if status and status[0] != "supported":
             yield lid, f"{status[0]}: {status[1]} (cfn-lint lifecycle data)"
-
-
-def buildspec_node_major(t: Template, project: str) -> str | None:
-    """The Node.js major a project's inline buildspec installs (runtime-versions: nodejs)."""
-    spec = t.buildspec(project)
-    value = spec.runtime_version("nodejs") if spec else None
-    m = re.match(r"\s*(\d+)", str(value)) if value is not None else None
-    return m.group(1) if m else None  # "latest" and the like: not a pin, not ours to judge
-
-
-@check(
-    id="PP05-BUILD-NODE-MISMATCH",
-    scenario=5,
-    requirement="A CodeBuild buildspec installs the Node.js major of the Lambda runtime it builds for.",
-    rationale=(
-        "Tests that pass on one Node.js major say little about another: module resolution, "
-        "built-in APIs and the bundled AWS SDK differ. A build on Node 22 for a nodejs24.x "
-        "function ships code that was never run on the Node it runs on."
-    ),
-    fix=(
-        "Derive the buildspec's runtime-versions nodejs from the function's runtime "
-        "(NODE_MAJOR = RUNTIME.name, in one module) instead of typing both."
-    ),
-)
-def build_node_mismatch(t: Template) -> Iterator[Violation]:
-    majors: dict[str, list[str]] = {}
-    for lid, _ in application_functions(t):
-        major = node_major(t.props(lid).get("Runtime"))
-        if major:
-            majors.setdefault(major, []).append(lid)
-    if not majors:
-        return
-    runtimes = ", ".join(f"nodejs{m}.x ({', '.join(ids)})" for m, ids in sorted(majors.items()))
-    for lid, _ in t.resources(PROJECT):
-        major = buildspec_node_major(t, lid)
-        if major and major not in majors:
-            yield lid, f"buildspec installs Node.js {major}, the function runs on {runtimes}"
 
 
 # Code written for nodejs16.x and older: the SDK v2 that those runtimes shipped, and handlers
