@@ -16,9 +16,10 @@ from pitfalls.checks.s14_deployment_validation import (
     HOOK_KEYS,
     alias_update_policies,
     lambda_deployment_groups,
+    last_stage_actions,
 )
 from pitfalls.render import STYLE, FindingsTable, SideBySide, to_yaml
-from pitfalls.template import Template, as_list, ref_target
+from pitfalls.template import Template, ref_target
 
 if TYPE_CHECKING:
     from pitfalls.synth import SynthResult
@@ -48,19 +49,11 @@ def _as_sub(value: Any) -> Any:
 def _deploy_stage(t: Template) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for lid, _ in t.resources("AWS::CodePipeline::Pipeline"):
-        stages = [s for s in as_list(t.props(lid).get("Stages")) if isinstance(s, dict)]
-        if not stages:
-            continue
-        last = stages[-1]
-        rows = sorted(
-            (int(a.get("RunOrder") or 1), str(a.get("Name")), (a.get("ActionTypeId") or {}))
-            for a in as_list(last.get("Actions"))
-            if isinstance(a, dict)
-        )
-        out[f"{lid} stage {last.get('Name')}"] = [
-            f"run order {order}: {name} ({type_id.get('Category')}/{type_id.get('Provider')})"
-            for order, name, type_id in rows
-        ]
+        last = sorted(last_stage_actions(t.props(lid)), key=lambda a: (a.run_order, a.name))
+        if last:
+            out[f"{lid} stage {last[0].stage}"] = [
+                f"run order {a.run_order}: {a.name} ({a.category}/{a.provider})" for a in last
+            ]
     return out
 
 

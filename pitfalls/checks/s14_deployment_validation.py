@@ -10,11 +10,10 @@ CodeDeploy (a deployment group of a Lambda application, or an alias with a
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from pitfalls.checks import Violation, check
 from pitfalls.checks._grants import allows, role_of
-from pitfalls.template import Json, Template, as_list, ref_target
+from pitfalls.template import Json, PipelineAction, Template, as_list, pipeline_actions, ref_target
 
 ALIAS = "AWS::Lambda::Alias"
 GROUP = "AWS::CodeDeploy::DeploymentGroup"
@@ -126,31 +125,10 @@ def no_alarm_rollback(t: Template) -> Iterator[Violation]:
             yield group, "alarms are watched, but DEPLOYMENT_STOP_ON_ALARM is not a rollback event"
 
 
-@dataclass(frozen=True)
-class _Action:
-    stage_index: int
-    stage: str
-    name: str
-    category: str
-    run_order: int
-
-
-def _last_stage_actions(props: dict[str, Json]) -> list[_Action]:
-    stages = [s for s in as_list(props.get("Stages")) if isinstance(s, dict)]
-    if len(stages) < 2:
-        return []
-    index = len(stages) - 1
-    return [
-        _Action(
-            stage_index=index,
-            stage=str(stages[index].get("Name", f"#{index}")),
-            name=str(a.get("Name", "?")),
-            category=str((a.get("ActionTypeId") or {}).get("Category", "")),
-            run_order=int(a.get("RunOrder") or 1),
-        )
-        for a in as_list(stages[index].get("Actions"))
-        if isinstance(a, dict)
-    ]
+def last_stage_actions(props: dict[str, Json]) -> list[PipelineAction]:
+    """The actions of a pipeline's last stage (its deploy stage, or a validation stage after it)."""
+    actions = pipeline_actions(props)
+    return [a for a in actions if a.stage_index == actions[-1].stage_index] if actions else []
 
 
 @check(
@@ -172,9 +150,9 @@ def no_smoke_test(t: Template) -> Iterator[Violation]:
     if not deploys_with_codedeploy(t):
         return
     for pipeline, _ in t.resources("AWS::CodePipeline::Pipeline"):
-        last = _last_stage_actions(t.props(pipeline))
+        last = last_stage_actions(t.props(pipeline))
         deploys = [a for a in last if a.category != "Test"]
-        if not last or not deploys:
+        if not deploys or last[0].stage_index == 0:
             continue  # an all-Test last stage is a validation stage after the deploy
         after = max(a.run_order for a in deploys)
         if not any(a.category == "Test" and a.run_order > after for a in last):
