@@ -62,7 +62,7 @@ ESTIMATES: dict[int, tuple[int, int]] = {
     12: (15, 10),
     13: (10, 10),
     14: (15, 10),
-    15: (15, 0),
+    15: (25, 0),  # eight sections: deploy, read-back, release, bad release, rollback, destroy
 }
 
 # The agendas: a notebook number, or (label, minutes) for a break or a wrap-up.
