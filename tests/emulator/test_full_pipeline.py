@@ -153,6 +153,24 @@ def test_the_taught_properties_read_back_from_the_services(deployed: Deployed) -
     assert len(tags) >= 7 and set(tags) == {"Environment=dev, Project=pipeline-pitfalls"}
 
 
+def test_the_real_account_clients_read_the_same(deployed: Deployed,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """`Clients.for_aws()` (the `--target aws` path: a boto3 session from the default chain,
+    the account from STS) does the same read-back; here the chain is pointed at the emulator."""
+    import boto3
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", deployed.endpoint)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAREALLOOKINGKEY01")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-a-real-secret")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    clients = Clients.for_aws(boto3.Session())
+    assert clients.endpoint is None and clients.account == ACCOUNT
+    report = verify_stack(clients, STACK)
+    assert report.problems == [] and len(report.checked) >= 70
+    facts = {(f.resource, f.what): f.value for f in taught_properties(clients, STACK)}
+    assert facts[("SourceBucket6F6AC926", "versioning")] == "Enabled"
+
+
 def test_verify_command_reads_the_stack_back(deployed: Deployed) -> None:
     env = {**os.environ, "PITFALLS_STATE_DIR": str(deployed.state)}
     r = subprocess.run([sys.executable, "-m", "pitfalls", "verify"], cwd=ROOT, env=env,
