@@ -20,7 +20,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from pitfalls.template import PIPELINE, PipelineAction, Template, as_list, pipeline_actions, ref_target
+from pitfalls.template import (
+    PIPELINE,
+    PipelineAction,
+    Template,
+    as_list,
+    pipeline_actions,
+    ref_target,
+    refs_in_order,
+)
 
 Json = Any
 
@@ -278,34 +286,6 @@ class Diagram:
 # Reading the template
 # ---------------------------------------------------------------------------------------------
 
-
-def _ordered_refs(value: Json) -> list[str]:
-    """Logical ids referenced in a value (Ref, GetAtt, ${X} in Fn::Sub), in order of appearance."""
-    out: list[str] = []
-
-    def walk(v: Json) -> None:
-        target = ref_target(v)
-        if target is not None:
-            out.append(target)
-            return
-        if isinstance(v, dict):
-            sub = v.get("Fn::Sub")
-            text = sub[0] if isinstance(sub, list) and sub else sub
-            if isinstance(text, str):
-                for part in text.split("${")[1:]:
-                    name = part.split("}", 1)[0].split(".", 1)[0]
-                    if name and not name.startswith(("AWS::", "!")):
-                        out.append(name)
-            for child in v.values():
-                walk(child)
-        elif isinstance(v, list):
-            for child in v:
-                walk(child)
-
-    walk(value)
-    return list(dict.fromkeys(out))
-
-
 _HASH = re.compile(r"(?<=[a-z0-9])[0-9A-F]{8}$")
 _CODEDEPLOY_CONFIG = re.compile(
     r"^(?:CodeDeployDefault\.)?(?:Lambda|ECS)(Canary|Linear)(\d+)Percent(\d+)Minutes?$"
@@ -381,7 +361,7 @@ class _Builder:
     def refs(self, lid: str) -> list[str]:
         """Resources of this template that `lid`'s properties reference, in order of appearance."""
         if lid not in self._refs:
-            self._refs[lid] = [r for r in _ordered_refs(self.props(lid)) if r in self.res and r != lid]
+            self._refs[lid] = [r for r in refs_in_order(self.props(lid)) if r in self.res and r != lid]
         return self._refs[lid]
 
     def of_type(self, *types: str) -> list[str]:
@@ -412,7 +392,7 @@ class _Builder:
         """What a property points at: (logical id in the template, or None; readable text)."""
         target = ref_target(value)
         if target is None:
-            refs = _ordered_refs(value)
+            refs = refs_in_order(value)
             target = next((r for r in refs if r in self.res), refs[0] if refs else None)
         if target is None:
             text = _scalar(value)
@@ -523,7 +503,7 @@ class _Builder:
                 card.chips.append(chip)
             elif self.missing(value):
                 card.lines.append((f"{key}: {ref_target(value)} is not in the template", "warn"))
-        for target in _ordered_refs(config):
+        for target in refs_in_order(config):
             if target not in self.res or target in seen:
                 continue
             seen.append(target)
@@ -692,7 +672,7 @@ class _Builder:
         for plid, actions in self.pipelines:
             by_stage: dict[int, Card] = {}
             for act in actions:
-                reach = _ordered_refs(act.configuration)
+                reach = refs_in_order(act.configuration)
                 if act.project in self.res:
                     reach += self.refs(str(act.project))
                 hit = [r for r in dict.fromkeys(reach) if r in unit]
@@ -868,7 +848,7 @@ class _Builder:
         props = self.props(alarm)
         found: list[str] = []
         for key in ("AlarmActions", "OKActions", "InsufficientDataActions"):
-            found += [r for r in _ordered_refs(props.get(key)) if r in self.res]
+            found += [r for r in refs_in_order(props.get(key)) if r in self.res]
         return list(dict.fromkeys(found))
 
     def events_panel(self) -> Panel | None:
@@ -933,7 +913,7 @@ class _Builder:
             card = self.rule_card(rule)
             rule_cards.append(card)
             pattern = self.event_pattern(rule)
-            src = [r for r in _ordered_refs(pattern) if r in self.res]
+            src = [r for r in refs_in_order(pattern) if r in self.res]
             for s in src:
                 key = f"src:{rule}:{s}"
                 sources.append(self.resource_card(s, key=key, elsewhere="above"))
@@ -1059,7 +1039,7 @@ class _Builder:
         """The resource an alarm's metric is about (the first one its dimensions reference)."""
         props = self.props(alarm)
         return next(
-            (r for r in _ordered_refs([props.get("Dimensions"), props.get("Metrics")]) if r in self.res), None
+            (r for r in refs_in_order([props.get("Dimensions"), props.get("Metrics")]) if r in self.res), None
         )
 
     def alarms_summary(self, key: str, alarms: list[str]) -> Card:
@@ -1150,9 +1130,9 @@ class _Builder:
                     card.lines.append((f"source of {self.label(plid)}", ""))
         for r in self.referrers.get(bucket, []):
             rtype = self.type(r)
-            if rtype == PIPELINE and bucket in _ordered_refs(
+            if rtype == PIPELINE and bucket in refs_in_order(
                 self.props(r).get("ArtifactStore")
-            ) + _ordered_refs(self.props(r).get("ArtifactStores")):
+            ) + refs_in_order(self.props(r).get("ArtifactStores")):
                 card.lines.append((f"artifacts of {self.label(r)}", ""))
             elif (
                 rtype == "AWS::CloudTrail::Trail" and ref_target(self.props(r).get("S3BucketName")) == bucket

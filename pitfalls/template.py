@@ -29,24 +29,25 @@ def ref_target(value: Json) -> str | None:
     return None
 
 
-def refs_in(value: Json) -> set[str]:
-    """Every logical id referenced anywhere inside a value (Ref, GetAtt, and ${X} in Fn::Sub)."""
-    found: set[str] = set()
+def refs_in_order(value: Json) -> list[str]:
+    """Every logical id referenced anywhere inside a value (Ref, GetAtt, and ${X} in Fn::Sub),
+    once each, in order of appearance. `${!X}` is Fn::Sub's escape for a literal, not a ref."""
+    found: list[str] = []
 
     def walk(v: Json) -> None:
         target = ref_target(v)
         if target is not None:
-            found.add(target)
+            found.append(target)
             return
         if isinstance(v, dict):
             if "Fn::Sub" in v:
                 sub = v["Fn::Sub"]
-                text = sub[0] if isinstance(sub, list) else sub
+                text = sub[0] if isinstance(sub, list) and sub else sub
                 if isinstance(text, str):
                     for part in text.split("${")[1:]:
                         name = part.split("}", 1)[0].split(".", 1)[0]
-                        if not name.startswith("AWS::"):
-                            found.add(name)
+                        if name and not name.startswith(("AWS::", "!")):
+                            found.append(name)
             for child in v.values():
                 walk(child)
         elif isinstance(v, list):
@@ -54,7 +55,12 @@ def refs_in(value: Json) -> set[str]:
                 walk(child)
 
     walk(value)
-    return found
+    return list(dict.fromkeys(found))
+
+
+def refs_in(value: Json) -> set[str]:
+    """Every logical id referenced anywhere inside a value (Ref, GetAtt, and ${X} in Fn::Sub)."""
+    return set(refs_in_order(value))
 
 
 def concrete_env(account: str | None, region: str | None) -> tuple[str | None, str | None]:
