@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import yaml
 
-from pitfalls.emulator.verify import Clients
+from pitfalls.emulator.verify import Clients, stack_resources
 from pitfalls.render import STYLE
 
 
@@ -59,15 +59,13 @@ class _Stack:
     """The stack's resources by type, and a way to write any physical name as its logical id."""
 
     def __init__(self, c: Clients, stack: str) -> None:
-        rows = c.cloudformation.describe_stack_resources(StackName=stack)["StackResources"]
         self.by_type: dict[str, list[tuple[str, str]]] = {}
         self.logical: dict[str, str] = {}
-        for r in sorted(rows, key=lambda r: r["LogicalResourceId"]):
-            physical = r.get("PhysicalResourceId", "")
-            self.by_type.setdefault(r["ResourceType"], []).append((r["LogicalResourceId"], physical))
+        for lid, (rtype, physical) in sorted(stack_resources(c, stack).items()):
+            self.by_type.setdefault(rtype, []).append((lid, physical))
             # A bucket policy's or topic policy's id repeats its bucket's or topic's.
-            if physical and not r["ResourceType"].endswith("Policy"):
-                self.logical[physical] = r["LogicalResourceId"]
+            if physical and not rtype.endswith("Policy"):
+                self.logical[physical] = lid
 
     def of(self, rtype: str) -> list[tuple[str, str]]:
         return self.by_type.get(rtype, [])
