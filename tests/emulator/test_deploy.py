@@ -19,7 +19,13 @@ import pytest
 from botocore.exceptions import ClientError
 
 from pitfalls.emulator.deploy import deploy_local
-from pitfalls.emulator.verify import props_for_existence, resource_exists, stack_resources, verify_stack
+from pitfalls.emulator.verify import (
+    props_for_existence,
+    resource_exists,
+    stack_resources,
+    still_there,
+    verify_stack,
+)
 
 from .conftest import Emulator, Run
 
@@ -154,13 +160,13 @@ def test_destroy_leaves_only_retained_resources(emulator: Emulator,
     stacks = c.cloudformation.list_stacks()["StackSummaries"]
     assert [s["StackStatus"] for s in stacks if s["StackName"] == STACK] == ["DELETE_COMPLETE"]
     template, left = destroyed["template"], []
-    for logical, (rtype, physical) in destroyed["resources"].items():
-        body = template["Resources"][logical]
-        retained = body.get("DeletionPolicy") in ("Retain", "RetainExceptOnCreate")
-        props = props_for_existence(body, destroyed["resources"])
-        exists = resource_exists(c, rtype, physical, props)
-        if exists != retained:
-            left.append(f"{logical} ({rtype}) exists={exists} retained={retained}")
+    exists = still_there(c, template, destroyed["resources"])
+    assert set(exists) == set(destroyed["resources"])
+    for logical, (rtype, _) in destroyed["resources"].items():
+        retained = template["Resources"][logical].get("DeletionPolicy") in (
+            "Retain", "RetainExceptOnCreate")
+        if exists[logical] != retained:
+            left.append(f"{logical} ({rtype}) exists={exists[logical]} retained={retained}")
     assert left == []
 
 
