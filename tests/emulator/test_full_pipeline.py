@@ -179,6 +179,25 @@ def test_verify_command_reads_the_stack_back(deployed: Deployed) -> None:
     assert len(missing.stderr.strip().splitlines()) == 1
 
 
+def test_verify_names_a_change_made_behind_the_stacks_back(deployed: Deployed) -> None:
+    """Drift: someone suspends the source bucket's versioning by hand; the read-back says so,
+    and the command exits 1."""
+    c, source = deployed.clients, deployed.physical("SourceBucket6F")
+    c.s3.put_bucket_versioning(Bucket=source, VersioningConfiguration={"Status": "Suspended"})
+    try:
+        problems = verify_stack(c, STACK).problems
+        env = {**os.environ, "PITFALLS_STATE_DIR": str(deployed.state)}
+        r = subprocess.run([sys.executable, "-m", "pitfalls", "verify"], cwd=ROOT, env=env,
+                           capture_output=True, text=True, timeout=120)
+    finally:
+        c.s3.put_bucket_versioning(Bucket=source, VersioningConfiguration={"Status": "Enabled"})
+    assert problems == ["SourceBucket6F6AC926 (AWS::S3::Bucket): versioning is 'Suspended', the "
+                        "template says 'Enabled'"]
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "1 differ from the template" in r.stdout and "versioning is 'Suspended'" in r.stdout
+    assert verify_stack(c, STACK).problems == []
+
+
 def test_destroy_leaves_only_the_retained_resources(deployed: Deployed,
                                                    destroyed: dict[str, Any]) -> None:
     c = deployed.clients
