@@ -12,13 +12,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def timed(fn, n: int = 1) -> list[float]:  # type: ignore[no-untyped-def]
+def timed(fn: Callable[[], object], n: int = 1) -> list[float]:
     out = []
     for _ in range(n):
         t0 = time.perf_counter()
