@@ -1857,7 +1857,3 @@ def main(argv: list[str] | None = None) -> int:
             target.write_text(d.svg, encoding="utf-8")
             print(f"wrote {target}")
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
