@@ -17,9 +17,24 @@ import html
 import json
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from pitfalls.architecture.measure import FONT, text_width, wrap
+from pitfalls.architecture.model import (
+    PALETTE,
+    Card,
+    Diagram,
+    Edge,
+    Flow,
+    Line,
+    Panel,
+    PipelineView,
+    Stage,
+    counted,
+    service_of,
+    type_name,
+)
 from pitfalls.template import (
     PIPELINE,
     PipelineAction,
@@ -32,259 +47,6 @@ from pitfalls.template import (
 
 Json = Any
 
-# ---------------------------------------------------------------------------------------------
-# Services: colour and readable names
-# ---------------------------------------------------------------------------------------------
-
-# (stroke, fill, legend) per service family; AWS's icon families, toned for text on white.
-PALETTE: dict[str, tuple[str, str, str]] = {
-    "devtools": ("#3b48cc", "#eef0fc", "developer tools"),
-    "compute": ("#c4510f", "#fdf1e7", "compute"),
-    "storage": ("#3f8624", "#eef6ea", "storage"),
-    "integration": ("#b0185e", "#fcedf4", "application integration"),
-    "security": ("#b3261e", "#fcecea", "security, identity"),
-    "management": ("#6b3fa0", "#f4eefa", "monitoring, audit"),
-    "database": ("#00796b", "#e8f5f3", "database"),
-    "network": ("#7a5c00", "#fbf5e3", "networking"),
-    "other": ("#57606a", "#f3f4f6", "other"),
-}
-
-_FAMILY = {
-    "devtools": "CodePipeline CodeBuild CodeDeploy CodeCommit CodeArtifact CodeStarConnections "
-    "CodeConnections CodeStarNotifications",
-    "compute": "Lambda EC2 ECS EKS AutoScaling Batch ElasticBeanstalk AppRunner Serverless",
-    "storage": "S3 EFS FSx Backup ECR",
-    "integration": "SNS SQS Events Scheduler Pipes StepFunctions AppSync",
-    "security": "KMS IAM SecretsManager CertificateManager WAFv2 Cognito",
-    "management": "CloudWatch Logs CloudTrail Config SSM CloudFormation",
-    "database": "DynamoDB RDS ElastiCache Neptune DocDB",
-    "network": "ApiGateway ApiGatewayV2 ElasticLoadBalancingV2 CloudFront Route53",
-}
-_SERVICE_FAMILY = {svc: fam for fam, names in _FAMILY.items() for svc in names.split()}
-
-# Readable singular names for the types the diagram talks about; others are derived from the type.
-_NAMES = {
-    "AWS::CodePipeline::Pipeline": "pipeline",
-    "AWS::CodeBuild::Project": "CodeBuild project",
-    "AWS::CodeBuild::ReportGroup": "CodeBuild report group",
-    "AWS::CodeDeploy::Application": "CodeDeploy application",
-    "AWS::CodeDeploy::DeploymentGroup": "CodeDeploy deployment group",
-    "AWS::Lambda::Function": "Lambda function",
-    "AWS::Lambda::Version": "Lambda version",
-    "AWS::Lambda::Alias": "Lambda alias",
-    "AWS::S3::Bucket": "S3 bucket",
-    "AWS::SNS::Topic": "SNS topic",
-    "AWS::SNS::Subscription": "SNS subscription",
-    "AWS::SQS::Queue": "SQS queue",
-    "AWS::Events::Rule": "EventBridge rule",
-    "AWS::KMS::Key": "KMS key",
-    "AWS::CloudTrail::Trail": "CloudTrail trail",
-    "AWS::Logs::LogGroup": "log group",
-    "AWS::CloudWatch::Alarm": "CloudWatch alarm",
-    "AWS::CloudWatch::Dashboard": "CloudWatch dashboard",
-    "AWS::IAM::Role": "IAM role",
-    "AWS::IAM::Policy": "IAM policy",
-    "AWS::IAM::ManagedPolicy": "IAM managed policy",
-}
-
-
-def service_of(rtype: str) -> str:
-    """The palette family of a resource type (`AWS::S3::Bucket` -> storage)."""
-    parts = rtype.split("::")
-    return _SERVICE_FAMILY.get(parts[1], "other") if len(parts) > 2 else "other"
-
-
-def type_name(rtype: str, n: int = 1) -> str:
-    """`AWS::S3::Bucket` -> `S3 bucket`; plural when n != 1."""
-    name = _NAMES.get(rtype)
-    if name is None:
-        parts = rtype.split("::")
-        if len(parts) > 2:
-            words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", parts[-1]).lower()
-            name = f"{parts[1]} {words}"
-        else:
-            name = rtype or "resource"
-    if n == 1:
-        return name
-    if name.endswith("y") and not name.endswith(("ay", "ey", "oy")):
-        return name[:-1] + "ies"
-    return name + ("es" if name.endswith(("s", "x", "ch")) else "s")
-
-
-def _count(n: int, rtype: str) -> str:
-    return f"{n} {type_name(rtype, n)}"
-
-
-# ---------------------------------------------------------------------------------------------
-# Text metrics: DejaVu Sans advance widths (per 1000 em), the widest common fallback font, so
-# text measured here fits in Helvetica, Arial, Segoe UI and SF too.
-# ---------------------------------------------------------------------------------------------
-
-_REGULAR = (
-    "318 401 460 838 636 950 780 275 390 390 500 838 318 361 318 337 636 636 636 636 636 636 636 636 636 "
-    "636 337 337 838 838 838 531 1000 684 686 698 770 632 575 775 752 295 295 656 557 863 748 787 603 787 "
-    "695 635 611 732 684 989 685 611 685 390 337 390 838 500 500 613 635 550 635 615 352 635 634 278 278 "
-    "579 278 974 634 612 635 635 411 521 392 634 592 818 592 592 525 636 337 636 838"
-)
-_BOLD = (
-    "348 456 521 838 696 1002 872 306 457 457 523 838 380 415 380 365 696 696 696 696 696 696 696 696 696 "
-    "696 400 400 838 838 838 580 1000 774 762 734 830 683 683 821 837 372 372 775 637 995 837 850 733 850 "
-    "770 720 682 812 774 1103 771 724 725 457 365 457 838 500 500 675 716 593 716 678 435 716 712 343 343 "
-    "665 343 1042 712 687 716 716 493 595 478 712 652 924 645 652 582 712 365 712 838"
-)
-_WIDTHS = {False: [int(w) for w in _REGULAR.split()], True: [int(w) for w in _BOLD.split()]}
-_SPECIAL = {"\u00a0": 318, "·": 318, "→": 838, "≥": 838, "≤": 838, "…": 1000}
-FONT = "'Helvetica Neue', Helvetica, Arial, 'Liberation Sans', 'DejaVu Sans', sans-serif"
-
-
-def text_width(text: str, size: float, bold: bool = False) -> float:
-    """Width of `text` in px at `size` px, measured with the widest common sans-serif font."""
-    table = _WIDTHS[bold]
-    total = 0
-    for ch in text:
-        code = ord(ch)
-        total += table[code - 32] if 32 <= code < 127 else _SPECIAL.get(ch, 1000)
-    return total * size / 1000
-
-
-_BREAK_AFTER = "/ -.,:_"
-
-
-def wrap(text: str, width: float, size: float, bold: bool = False, max_lines: int = 2) -> list[str]:
-    """`text` in lines no wider than `width`, broken after / - . , : or a space where possible;
-    the last line ends with an ellipsis when the text needs more than `max_lines`."""
-    lines: list[str] = []
-    rest = text.strip()
-    while rest:
-        if text_width(rest, size, bold) <= width:
-            lines.append(rest)
-            break
-        fit = 1
-        while fit < len(rest) and text_width(rest[: fit + 1], size, bold) <= width:
-            fit += 1
-        # Words stay whole where that costs little; a path breaks after a slash.
-        cut = max((i + 1 for i in range(fit) if rest[i] == " "), default=0)
-        if cut < fit * 0.5:
-            cut = max((i + 1 for i in range(fit) if rest[i] in _BREAK_AFTER), default=0)
-        if cut < fit * 0.4:
-            # No break point worth taking: break inside the word, at a case change if one is near.
-            camel = [i for i in range(max(1, fit - 8), fit) if rest[i].isupper() and rest[i - 1].islower()]
-            cut = camel[-1] if camel else fit
-        lines.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
-    if len(lines) > max_lines:
-        last = lines[max_lines - 1]
-        while last and text_width(last + "…", size, bold) > width:
-            last = last[:-1]
-        lines = lines[: max_lines - 1] + [last.rstrip() + "…"]
-    return lines or [""]
-
-
-# ---------------------------------------------------------------------------------------------
-# The model: cards (boxes), flows (columns of cards with arrows), panels, edges
-# ---------------------------------------------------------------------------------------------
-
-Line = tuple[str, str]  # (text, style): style "" plain, "dim" secondary, "warn" something missing
-
-
-@dataclass
-class Card:
-    """One box: a resource (or a few), an action, or a reference to something drawn elsewhere."""
-
-    key: str  # unique within the diagram; arrows name cards by key
-    service: str  # palette family
-    kind: str  # small caps line: what it is
-    title: str
-    lines: list[Line] = field(default_factory=list)
-    ids: tuple[str, ...] = ()  # the logical ids (or action ids) it stands for
-    # Dashed outline: "above" (drawn in full earlier), "outside" (not in this template), "none" (absent)
-    elsewhere: str = ""
-    chips: list[Card] = field(default_factory=list)  # nested resources (an action's project)
-    tip: str = ""
-    plain: bool = False  # white inside, for cards that sit on a tinted stage
-    order: int = 0  # an action's run order within its stage
-
-
-@dataclass
-class Stage:
-    index: int
-    name: str
-    actions: list[Card]
-
-
-@dataclass
-class PipelineView:
-    lid: str
-    title: str
-    lines: list[Line]
-    stages: list[Stage]
-
-
-@dataclass
-class Flow:
-    """Cards in columns, left to right, with arrows between them (card keys and a label)."""
-
-    columns: list[list[Card]]
-    arrows: list[tuple[str, str, str]]
-
-
-@dataclass
-class Panel:
-    title: str
-    note: str = ""
-    flows: list[Flow] = field(default_factory=list)
-    grid: list[Card] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Edge:
-    """A relationship the diagram shows: source and target are logical ids, or action ids
-    `<pipeline id>/<stage>/<action>` for pipeline actions."""
-
-    source: str
-    target: str
-    label: str
-
-
-class Diagram:
-    """An architecture diagram: SVG in notebooks (`_repr_svg_`), an outline as text (`repr`).
-
-    JupyterLab renders SVG only for trusted output; a notebook opened from a fresh clone shows the
-    text outline until the cell runs, so the outline carries the same content as the drawing.
-    """
-
-    def __init__(
-        self,
-        title: str,
-        svg: str,
-        text: str,
-        edges: tuple[Edge, ...],
-        stages: tuple[str, ...],
-        shown: frozenset[str],
-    ) -> None:
-        self.title = title
-        self.svg = svg
-        self.text = text
-        self.edges = edges
-        self.stages = stages  # "<pipeline label>: <stage>" in pipeline order
-        self.shown = shown  # every logical id the diagram accounts for
-
-    def _repr_svg_(self) -> str:
-        return self.svg
-
-    def __repr__(self) -> str:
-        return self.text
-
-    def has_edge(self, source: str, target: str, label: str | None = None) -> bool:
-        return any(
-            e.source == source and e.target == target and (label is None or e.label == label)
-            for e in self.edges
-        )
-
-
-# ---------------------------------------------------------------------------------------------
-# Reading the template
-# ---------------------------------------------------------------------------------------------
 
 _HASH = re.compile(r"(?<=[a-z0-9])[0-9A-F]{8}$")
 _CODEDEPLOY_CONFIG = re.compile(
@@ -302,7 +64,7 @@ _ROLLBACK = {
     "DEPLOYMENT_STOP_ON_REQUEST": "manual stop",
 }
 _IAM = ("AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::InstanceProfile")
-_ALARM = "AWS::CloudWatch::Alarm"
+ALARM = "AWS::CloudWatch::Alarm"
 # Action configuration keys whose plain-string value names a resource outside the template.
 _NAMED_CONFIG = {
     "S3Bucket": "AWS::S3::Bucket",
@@ -317,15 +79,15 @@ _NAMED_CONFIG = {
 }
 
 
-def _dict(value: Json) -> dict[str, Json]:
+def as_dict(value: Json) -> dict[str, Json]:
     return value if isinstance(value, dict) else {}
 
 
-def _str(value: Json) -> str | None:
+def as_str(value: Json) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _scalar(value: Json) -> str | None:
+def as_text(value: Json) -> str | None:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float | str):
@@ -333,7 +95,7 @@ def _scalar(value: Json) -> str | None:
     return None
 
 
-class _Builder:
+class Builder:
     """Turns a template into panels of cards; records every relationship it shows as an Edge."""
 
     def __init__(self, t: Template, malformed: int) -> None:
@@ -347,13 +109,13 @@ class _Builder:
         for lid in self.res:
             for target in self.refs(lid):
                 self.referrers.setdefault(target, []).append(lid)
-        self.params = set(_dict(t.data.get("Parameters")))
+        self.params = set(as_dict(t.data.get("Parameters")))
         self.pipelines = [(lid, pipeline_actions(self.props(lid))) for lid, _ in t.resources(PIPELINE)]
 
     # -- look-ups ------------------------------------------------------------------------------
 
     def props(self, lid: str | None) -> dict[str, Json]:
-        return _dict(self.res.get(lid or "", {}).get("Properties"))
+        return as_dict(self.res.get(lid or "", {}).get("Properties"))
 
     def type(self, lid: str | None) -> str:
         return str(self.res.get(lid or "", {}).get("Type", ""))
@@ -368,7 +130,7 @@ class _Builder:
         return [lid for lid, body in self.res.items() if body.get("Type") in types]
 
     def path(self, lid: str) -> str | None:
-        path = _dict(self.res.get(lid, {}).get("Metadata")).get("aws:cdk:path")
+        path = as_dict(self.res.get(lid, {}).get("Metadata")).get("aws:cdk:path")
         return path if isinstance(path, str) else None
 
     def label(self, lid: str) -> str:
@@ -395,7 +157,7 @@ class _Builder:
             refs = refs_in_order(value)
             target = next((r for r in refs if r in self.res), refs[0] if refs else None)
         if target is None:
-            text = _scalar(value)
+            text = as_text(value)
             return None, text if text is not None else "(not set)" if value is None else "(computed)"
         if target in self.res:
             return target, self.label(target)
@@ -437,8 +199,8 @@ class _Builder:
             lines: list[Line] = []
             if isinstance(props.get("PipelineType"), str):
                 lines.append((f"{props['PipelineType']}", "dim"))
-            stores = [_dict(props.get("ArtifactStore"))] + [
-                _dict(_dict(s).get("ArtifactStore")) for s in as_list(props.get("ArtifactStores"))
+            stores = [as_dict(props.get("ArtifactStore"))] + [
+                as_dict(as_dict(s).get("ArtifactStore")) for s in as_list(props.get("ArtifactStores"))
             ]
             for store in stores:
                 if not store:
@@ -447,7 +209,7 @@ class _Builder:
                 if bucket:
                     self.edge(plid, bucket, "artifact store")
                 lines.append((f"artifacts in {text}", "dim"))
-                key_value = _dict(store.get("EncryptionKey")).get("Id")
+                key_value = as_dict(store.get("EncryptionKey")).get("Id")
                 if key_value is not None:
                     key, key_text = self.pointer(key_value)
                     if key:
@@ -457,7 +219,7 @@ class _Builder:
                     lines.append(("artifacts not encrypted with a key of this stack", "dim"))
             stages = []
             for index, raw in enumerate(as_list(props.get("Stages"))):
-                name = str(_dict(raw).get("Name", f"#{index}"))  # as pipeline_actions names it
+                name = str(as_dict(raw).get("Name", f"#{index}"))  # as pipeline_actions names it
                 mine = sorted((a for a in actions if a.stage_index == index), key=lambda a: a.run_order)
                 orders = {a.run_order for a in mine}
                 cards = [self.action_card(plid, a, len(orders) > 1) for a in mine]
@@ -519,23 +281,23 @@ class _Builder:
             verb = "source" if a.category == "Source" else "uses"
             if isinstance(config.get("S3ObjectKey"), str):
                 chip.lines.append((f"key {config['S3ObjectKey']}", "dim"))
-            status = _dict(props.get("VersioningConfiguration")).get("Status")
+            status = as_dict(props.get("VersioningConfiguration")).get("Status")
             chip.lines.append(("versioned", "dim") if status == "Enabled" else ("not versioned", "warn"))
         elif rtype == "AWS::CodeBuild::Project":
             verb = "runs"
             chip.lines.extend(self.codebuild_lines(lid))
         elif rtype == "AWS::Lambda::Function":
             verb = "invokes"
-            runtime = _str(props.get("Runtime"))
+            runtime = as_str(props.get("Runtime"))
             if runtime:
                 chip.lines.append((runtime, "dim"))
         self.edge(aid, lid, verb)
         return chip
 
     def codebuild_lines(self, lid: str) -> list[Line]:
-        env = _dict(self.props(lid).get("Environment"))
+        env = as_dict(self.props(lid).get("Environment"))
         lines: list[Line] = []
-        image = _str(env.get("Image"))
+        image = as_str(env.get("Image"))
         os_name = {
             "LINUX_CONTAINER": "Linux",
             "ARM_CONTAINER": "Linux Arm",
@@ -545,7 +307,7 @@ class _Builder:
             "WINDOWS_CONTAINER": "Windows",
             "WINDOWS_SERVER_2019_CONTAINER": "Windows",
             "WINDOWS_SERVER_2022_CONTAINER": "Windows",
-        }.get(str(env.get("Type")), _str(env.get("Type")) or "")
+        }.get(str(env.get("Type")), as_str(env.get("Type")) or "")
         if image:
             short = image.removeprefix("aws/codebuild/")
             lines.append(
@@ -571,7 +333,7 @@ class _Builder:
             return None
 
         alias_policy: dict[str, dict[str, Json]] = {
-            a: _dict(_dict(self.res[a].get("UpdatePolicy")).get("CodeDeployLambdaAliasUpdate"))
+            a: as_dict(as_dict(self.res[a].get("UpdatePolicy")).get("CodeDeployLambdaAliasUpdate"))
             for a in aliases
         }
         hooks: dict[str, list[tuple[str, str]]] = {}  # alias -> [(hook function, when)]
@@ -620,7 +382,7 @@ class _Builder:
             )
             for fn in loose:
                 self.shown.add(fn)
-                runtime = _str(self.props(fn).get("Runtime"))
+                runtime = as_str(self.props(fn).get("Runtime"))
                 card.lines.append((f"{self.label(fn)}{' · ' + runtime if runtime else ''}", "dim"))
             panel.grid.append(card)
         return panel
@@ -630,14 +392,14 @@ class _Builder:
         if kind:
             card.kind = kind
         props = self.props(fn)
-        runtime, handler = _str(props.get("Runtime")), _str(props.get("Handler"))
+        runtime, handler = as_str(props.get("Runtime")), as_str(props.get("Handler"))
         if runtime or handler:
             card.lines.append((" · ".join(p for p in (runtime, handler) if p), "dim"))
         elif props.get("PackageType") == "Image":
             card.lines.append(("container image", "dim"))
         if isinstance(props.get("MemorySize"), int):
             card.lines.append((f"{props['MemorySize']} MB", "dim"))
-        log_group, text = self.pointer(_dict(props.get("LoggingConfig")).get("LogGroup"))
+        log_group, text = self.pointer(as_dict(props.get("LoggingConfig")).get("LogGroup"))
         if log_group:
             self.edge(fn, log_group, "logs to")
             card.lines.append((f"logs to {text}", "dim"))
@@ -755,7 +517,7 @@ class _Builder:
     def group_card(self, g: str) -> Card:
         card = self.resource_card(g)
         props = self.props(g)
-        config = _str(props.get("DeploymentConfigName"))
+        config = as_str(props.get("DeploymentConfigName"))
         if config:
             m = _CODEDEPLOY_CONFIG.match(config)
             if m:
@@ -769,13 +531,13 @@ class _Builder:
                 card.lines.append((short, "warn" if "AllAtOnce" in short else ""))
         else:
             card.lines.append(("default deployment configuration", "dim"))
-        rollback = _dict(props.get("AutoRollbackConfiguration"))
+        rollback = as_dict(props.get("AutoRollbackConfiguration"))
         events = [_ROLLBACK.get(str(e), str(e).lower()) for e in as_list(rollback.get("Events"))]
         if rollback.get("Enabled") is True and events:
             card.lines.append(("rollback: " + ", ".join(events), ""))
         else:
             card.lines.append(("no automatic rollback", "warn"))
-        alarms = _dict(props.get("AlarmConfiguration"))
+        alarms = as_dict(props.get("AlarmConfiguration"))
         if not as_list(alarms.get("Alarms")) or alarms.get("Enabled") is False:
             card.lines.append(("no alarms", "warn"))
         app, text = self.pointer(props.get("ApplicationName"))
@@ -787,10 +549,10 @@ class _Builder:
 
     def alarm_line(self, lid: str) -> str:
         props = self.props(lid)
-        metric = _str(props.get("MetricName")) or ("metric math" if props.get("Metrics") else "?")
-        stat = _str(props.get("ExtendedStatistic"))
+        metric = as_str(props.get("MetricName")) or ("metric math" if props.get("Metrics") else "?")
+        stat = as_str(props.get("ExtendedStatistic"))
         op = _OPS.get(str(props.get("ComparisonOperator")), "?")
-        threshold = _scalar(props.get("Threshold"))
+        threshold = as_text(props.get("Threshold"))
         # no-break spaces keep "≥ 1" in one piece when the line wraps
         rule = (
             f"{metric}{' ' + stat if stat else ''}\u00a0{op}\u00a0{threshold}"
@@ -800,8 +562,8 @@ class _Builder:
         return f"{self.label(lid)}: {rule}"
 
     def group_alarms(self, g: str) -> Card | None:
-        config = _dict(self.props(g).get("AlarmConfiguration"))
-        entries = [_dict(a).get("Name") for a in as_list(config.get("Alarms"))]
+        config = as_dict(self.props(g).get("AlarmConfiguration"))
+        entries = [as_dict(a).get("Name") for a in as_list(config.get("Alarms"))]
         if not entries:
             return None
         card = Card(
@@ -826,7 +588,7 @@ class _Builder:
     def alias_card(self, a: str) -> Card:
         card = self.resource_card(a)
         props = self.props(a)
-        name = _str(props.get("Name"))
+        name = as_str(props.get("Name"))
         if name:
             card.title, card.lines = name, [(self.label(a), "dim")]
         version = props.get("FunctionVersion")
@@ -839,7 +601,7 @@ class _Builder:
     def rule_targets(self, rule: str) -> list[tuple[str | None, str, Json]]:
         out = []
         for target in as_list(self.props(rule).get("Targets")):
-            arn = _dict(target).get("Arn")
+            arn = as_dict(target).get("Arn")
             lid, text = self.pointer(arn)
             out.append((lid, text, arn))
         return out
@@ -920,8 +682,8 @@ class _Builder:
                 self.edge(s, rule, "events")
                 arrows.append((key, rule, "events"))
             if not src:
-                origin = [str(x) for x in as_list(_dict(pattern).get("source"))]
-                schedule = _str(self.props(rule).get("ScheduleExpression"))
+                origin = [str(x) for x in as_list(as_dict(pattern).get("source"))]
+                schedule = as_str(self.props(rule).get("ScheduleExpression"))
                 title = schedule or ", ".join(origin) or "any event"
                 key = f"src:{rule}"
                 sources.append(
@@ -943,7 +705,7 @@ class _Builder:
             alarms = [
                 a
                 for a in self.referrers.get(t.ids[0], [])
-                if self.type(a) == _ALARM and t.ids[0] in self.alarm_actions(a)
+                if self.type(a) == ALARM and t.ids[0] in self.alarm_actions(a)
             ]
             if alarms:
                 card = self.alarms_summary(f"notify:{t.ids[0]}", alarms)
@@ -966,20 +728,20 @@ class _Builder:
     def rule_card(self, rule: str) -> Card:
         card = self.resource_card(rule)
         props = self.props(rule)
-        pattern = _dict(self.event_pattern(rule))
+        pattern = as_dict(self.event_pattern(rule))
         for key in ("detail-type",):
             values = [v for v in as_list(pattern.get(key)) if isinstance(v, str)]
             if values:
                 card.lines.append((", ".join(values), "dim"))
-        for key, value in _dict(pattern.get("detail")).items():
-            shown = [_scalar(v) or "…" for v in as_list(value)]
+        for key, value in as_dict(pattern.get("detail")).items():
+            shown = [as_text(v) or "…" for v in as_list(value)]
             card.lines.append((f"{key}: {', '.join(shown)}", ""))
         if props.get("State") == "DISABLED":
             card.lines.append(("disabled", "warn"))
         targets = as_list(props.get("Targets"))
         if not targets:
             card.lines.append(("no targets", "warn"))
-        if any("InputTransformer" in _dict(t) for t in targets):
+        if any("InputTransformer" in as_dict(t) for t in targets):
             card.lines.append(("message from an input transformer", "dim"))
         return card
 
@@ -1006,19 +768,19 @@ class _Builder:
             if self.type(sub) != "AWS::SNS::Subscription" or ref_target(props.get("TopicArn")) != topic:
                 continue
             card = self.resource_card(sub)
-            card.title = _scalar(props.get("Protocol")) or self.pointer(props.get("Protocol"))[1]
+            card.title = as_text(props.get("Protocol")) or self.pointer(props.get("Protocol"))[1]
             _, text = self.pointer(props.get("Endpoint"))
             card.lines = [(f"to {text}", ""), (self.label(sub), "dim")]
             self.edge(topic, sub, "delivers")
             cards.append(card)
         for i, inline in enumerate(as_list(self.props(topic).get("Subscription"))):
-            _, text = self.pointer(_dict(inline).get("Endpoint"))
+            _, text = self.pointer(as_dict(inline).get("Endpoint"))
             cards.append(
                 Card(
                     f"inline:{topic}:{i}",
                     "integration",
                     "SNS subscription (inline)",
-                    _scalar(_dict(inline).get("Protocol")) or "?",
+                    as_text(as_dict(inline).get("Protocol")) or "?",
                     [(f"to {text}", "")],
                 )
             )
@@ -1053,12 +815,12 @@ class _Builder:
             what = (
                 self.type(target)
                 if target
-                else f"{_scalar(self.props(a).get('Namespace')) or 'other'} metrics"
+                else f"{as_text(self.props(a).get('Namespace')) or 'other'} metrics"
             )
             n, seen = by.get(what, (0, []))
             by[what] = (n + 1, seen + [target] if target and target not in seen else seen)
         for what, (n, seen) in by.items():
-            on = _count(len(seen), what) if seen else what
+            on = counted(len(seen), what) if seen else what
             card.lines.append((f"{n} on {on}", "dim"))
         return card
 
@@ -1075,7 +837,7 @@ class _Builder:
         logs = self.of_type("AWS::Logs::LogGroup")
         if logs:
             panel.grid.append(self.logs_card(logs))
-        alarms = self.of_type(_ALARM)
+        alarms = self.of_type(ALARM)
         dashboards = self.of_type("AWS::CloudWatch::Dashboard")
         if alarms or dashboards:
             panel.grid.append(self.monitoring_card(alarms, dashboards))
@@ -1085,7 +847,7 @@ class _Builder:
             for rtype in _IAM:
                 n = len(self.of_type(rtype))
                 if n:
-                    card.lines.append((_count(n, rtype), ""))
+                    card.lines.append((counted(n, rtype), ""))
             self.shown.update(iam)
             panel.grid.append(card)
         return panel if panel.grid else None
@@ -1108,14 +870,14 @@ class _Builder:
             for r in users:
                 by[self.type(r)] = by.get(self.type(r), 0) + 1
             card.lines.append((f"encrypts {len(users)} resource{'s' if len(users) != 1 else ''}", ""))
-            card.lines.extend((_count(n, rtype), "dim") for rtype, n in by.items())
+            card.lines.extend((counted(n, rtype), "dim") for rtype, n in by.items())
         else:
             card.lines.append(("encrypts nothing here", "dim"))
         for alias in self.referrers.get(key, []):
             if self.type(alias) == "AWS::KMS::Alias":
                 self.shown.add(alias)
                 card.lines.append(
-                    (f"alias {_str(self.props(alias).get('AliasName')) or self.label(alias)}", "dim")
+                    (f"alias {as_str(self.props(alias).get('AliasName')) or self.label(alias)}", "dim")
                 )
         if self.res[key].get("DeletionPolicy") == "Retain":
             card.lines.append(("kept when the stack is deleted", "dim"))
@@ -1142,17 +904,17 @@ class _Builder:
             r
             for r in self.referrers.get(bucket, [])
             if self.type(r) == "AWS::S3::Bucket"
-            and ref_target(_dict(self.props(r).get("LoggingConfiguration")).get("DestinationBucketName"))
+            and ref_target(as_dict(self.props(r).get("LoggingConfiguration")).get("DestinationBucketName"))
             == bucket
         ]
         if logged:
             card.lines.append((f"access logs of {len(logged)} bucket{'s' if len(logged) != 1 else ''}", ""))
         facts = []
-        if _dict(props.get("VersioningConfiguration")).get("Status") == "Enabled":
+        if as_dict(props.get("VersioningConfiguration")).get("Status") == "Enabled":
             facts.append("versioned")
         sse = [
-            _dict(_dict(r).get("ServerSideEncryptionByDefault"))
-            for r in as_list(_dict(props.get("BucketEncryption")).get("ServerSideEncryptionConfiguration"))
+            as_dict(as_dict(r).get("ServerSideEncryptionByDefault"))
+            for r in as_list(as_dict(props.get("BucketEncryption")).get("ServerSideEncryptionConfiguration"))
         ]
         for rule in sse:
             if rule.get("SSEAlgorithm") in ("aws:kms", "aws:kms:dsse"):
@@ -1160,11 +922,11 @@ class _Builder:
                 facts.append(f"KMS {text}" if rule.get("KMSMasterKeyID") is not None else "KMS (AWS managed)")
             elif rule.get("SSEAlgorithm"):
                 facts.append("SSE-S3")
-        if _dict(props.get("LifecycleConfiguration")).get("Rules"):
+        if as_dict(props.get("LifecycleConfiguration")).get("Rules"):
             facts.append("lifecycle")
         if facts:
             card.lines.append((" · ".join(facts), "dim"))
-        target, text = self.pointer(_dict(props.get("LoggingConfiguration")).get("DestinationBucketName"))
+        target, text = self.pointer(as_dict(props.get("LoggingConfiguration")).get("DestinationBucketName"))
         if target:
             self.edge(bucket, target, "access logs to")
             card.lines.append((f"access logs to {text}", "dim"))
@@ -1184,12 +946,12 @@ class _Builder:
         card = self.resource_card(trail)
         props = self.props(trail)
         for selector in as_list(props.get("EventSelectors")):
-            selector = _dict(selector)
+            selector = as_dict(selector)
             rw = {"WriteOnly": "writes to", "ReadOnly": "reads of"}.get(
                 str(selector.get("ReadWriteType")), "reads and writes to"
             )
             for data in as_list(selector.get("DataResources")):
-                for value in as_list(_dict(data).get("Values")):
+                for value in as_list(as_dict(data).get("Values")):
                     target, text = self.pointer(value)
                     if target:
                         self.edge(trail, target, "records")
@@ -1227,7 +989,7 @@ class _Builder:
             self.shown.add(lid)
             props = self.props(lid)
             days = props.get("RetentionInDays")
-            kept = f"{_scalar(days) or self.pointer(days)[1]} days" if days is not None else "kept for ever"
+            kept = f"{as_text(days) or self.pointer(days)[1]} days" if days is not None else "kept for ever"
             text = f"{self.label(lid)} · {kept}"
             if "KmsKeyId" in props:
                 text += " · KMS"
@@ -1266,7 +1028,7 @@ class _Builder:
         for d in dashboards:
             self.shown.add(d)
             refs = self.refs(d)
-            n_alarms = sum(1 for r in refs if self.type(r) == _ALARM)
+            n_alarms = sum(1 for r in refs if self.type(r) == ALARM)
             others = len(refs) - n_alarms
             card.lines.append(
                 (f"dashboard {self.label(d)}: {n_alarms} alarms, {others} other resources", "dim")
@@ -1296,7 +1058,7 @@ class _Builder:
                 names = ", ".join(self.label(lid) for lid in lids[:4]) + (
                     f" and {len(lids) - 4} more" if len(lids) > 4 else ""
                 )
-                card.lines.append((_count(len(lids), rtype), ""))
+                card.lines.append((counted(len(lids), rtype), ""))
                 card.lines.append((names, "dim"))
             card.title = f"{len(ids)} resource{'s' if len(ids) != 1 else ''}"
             card.ids = tuple(ids)
@@ -1669,7 +1431,7 @@ def _panel(svg: _Svg, title: str, note: str, y: float, attrs: str, body: Callabl
     return bottom
 
 
-def _render_svg(title: str, subtitle: str, views: list[PipelineView], panels: list[Panel]) -> str:
+def render_svg(title: str, subtitle: str, views: list[PipelineView], panels: list[Panel]) -> str:
     svg = _Svg()
     inner_x = MARGIN + PAD
     inner_w = WIDTH - 2 * (MARGIN + PAD)
@@ -1756,7 +1518,7 @@ def _card_text(card: Card, indent: str) -> Iterator[str]:
         yield from _card_text(chip, indent + "    ")
 
 
-def _render_text(title: str, subtitle: str, views: list[PipelineView], panels: list[Panel]) -> str:
+def render_text(title: str, subtitle: str, views: list[PipelineView], panels: list[Panel]) -> str:
     out = [f"{title}: {subtitle}"]
     for view in views:
         out.append("")
@@ -1788,7 +1550,7 @@ def _render_text(title: str, subtitle: str, views: list[PipelineView], panels: l
 # ---------------------------------------------------------------------------------------------
 
 
-def _stack_name(b: _Builder) -> str:
+def _stack_name(b: Builder) -> str:
     heads = sorted({p.split("/", 1)[0] for lid in b.res if (p := b.path(lid))})
     return b.t.name or (heads[0] if len(heads) == 1 else "Template")
 
@@ -1809,7 +1571,7 @@ def architecture(template: dict[str, Json] | Template, name: str = "") -> Diagra
         {"Resources": clean, "Parameters": parameters if isinstance(parameters, dict) else {}},
         name or (template.name if isinstance(template, Template) else ""),
     )
-    b = _Builder(t, len(raw) - len(clean))
+    b = Builder(t, len(raw) - len(clean))
     views = b.pipeline_views()
     panels = [p for p in (b.release_panel(), b.events_panel(), b.shared_panel()) if p]
     other = b.other_panel()
@@ -1823,8 +1585,8 @@ def architecture(template: dict[str, Json] | Template, name: str = "") -> Diagra
     stages = tuple(f"{v.title}: {s.name}" for v in views for s in v.stages)
     return Diagram(
         title,
-        _render_svg(title, subtitle, views, panels),
-        _render_text(title, subtitle, views, panels),
+        render_svg(title, subtitle, views, panels),
+        render_text(title, subtitle, views, panels),
         tuple(b.edges),
         stages,
         frozenset(b.shown),
