@@ -383,3 +383,15 @@ def test_bootstrap_again_with_other_parameters_updates_the_toolkit_stack(
     assert values["TrustedAccounts"] == "222222222222"
     assert values["CloudFormationExecutionPolicies"] == \
         "arn:aws:iam::aws:policy/AdministratorAccess"
+
+
+def test_fifo_topics_and_queues_get_names_that_end_in_fifo() -> None:
+    from pitfalls.emulator.models.sns import TopicModel as Topic
+    from pitfalls.emulator.models.sqs import Queue
+
+    stack = "arn:aws:cloudformation:us-east-1:123456789012:stack/S/abc"
+    for cls, prop, limit in ((Topic, "FifoTopic", 256), (Queue, "FifoQueue", 80)):
+        fifo = cls._name_for({prop: True}, stack, "L" * 300)
+        assert fifo.endswith(".fifo") and len(fifo) == limit
+        assert not cls._name_for({prop: "false"}, stack, "Logical").endswith(".fifo")
+        assert cls._name_for({prop: "true", cls.NAME_PROPERTY: "given"}, stack, "L") == "given.fifo"

@@ -101,6 +101,8 @@ class Resource(CloudFormationModel):
     NAME_PROPERTY: ClassVar[str] = ""  # the property that names it, if any
     NAME_MAX: ClassVar[int] = 64
     NAME_LOWER: ClassVar[bool] = False
+    # SNS and SQS: when this property is true, the name must end in ".fifo" (within NAME_MAX).
+    FIFO_PROPERTY: ClassVar[str] = ""
     PROPERTIES: ClassVar[dict[str, str]] = {}  # honoured property -> note ("" = as in AWS)
     REQUIRED: ClassVar[tuple[str, ...]] = ()
     ATTRIBUTES: ClassVar[tuple[str, ...]] = ()
@@ -193,8 +195,14 @@ class Resource(CloudFormationModel):
     @classmethod
     def _name_for(cls, props: dict[str, Any], stack_id: str, logical_id: str) -> str:
         if cls.NAME_PROPERTY and props.get(cls.NAME_PROPERTY):
-            return str(props[cls.NAME_PROPERTY])
-        return generated_name(stack_name_of(stack_id), logical_id, cls.NAME_MAX, cls.NAME_LOWER)
+            name = str(props[cls.NAME_PROPERTY])
+        else:
+            name = generated_name(stack_name_of(stack_id), logical_id, cls.NAME_MAX,
+                                  cls.NAME_LOWER)
+        fifo = cls.FIFO_PROPERTY and as_bool(props.get(cls.FIFO_PROPERTY, False))
+        if fifo and not name.endswith(".fifo"):
+            name = name[:cls.NAME_MAX - len(".fifo")] + ".fifo"
+        return name
 
     # --- moto's CloudFormationModel interface -------------------------------------------------
 

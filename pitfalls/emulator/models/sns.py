@@ -33,16 +33,10 @@ class TopicModel(Resource):
     PROPERTIES = {"TopicName": "", "DisplayName": "", "KmsMasterKeyId": "", "FifoTopic": "",
                   "ContentBasedDeduplication": "", "Tags": ""}
     REPLACE_ON = frozenset({"FifoTopic"})
+    FIFO_PROPERTY = "FifoTopic"
     ATTRIBUTES = ("TopicArn", "TopicName")
     REF = "topic ARN"
     READ_BACK = "GetTopicAttributes, ListTagsForResource"
-
-    @classmethod
-    def _name_for(cls, props: dict[str, Any], stack_id: str, logical_id: str) -> str:
-        name = super()._name_for(props, stack_id, logical_id)
-        if as_bool(props.get("FifoTopic", False)) and not name.endswith(".fifo"):
-            name = name[:251] + ".fifo"
-        return name
 
     def _attributes(self) -> dict[str, Any]:
         p = self.props

@@ -37,16 +37,10 @@ class Queue(Resource):
     NAME_MAX = 80
     PROPERTIES = {**{k: "" for k in ATTRIBUTES}, "QueueName": "", "FifoQueue": "", "Tags": ""}
     REPLACE_ON = frozenset({"FifoQueue"})
+    FIFO_PROPERTY = "FifoQueue"
     ATTRIBUTES = ("Arn", "QueueName", "QueueUrl")
     REF = "queue URL"
     READ_BACK = "GetQueueAttributes, ListQueueTags"
-
-    @classmethod
-    def _name_for(cls, props: dict[str, Any], stack_id: str, logical_id: str) -> str:
-        name = super()._name_for(props, stack_id, logical_id)
-        if as_bool(props.get("FifoQueue", False)) and not name.endswith(".fifo"):
-            name = name[:75] + ".fifo"
-        return name
 
     def _attributes(self) -> dict[str, Any]:
         p = self.props
