@@ -20,7 +20,7 @@ import pytest
 from pitfalls import _env
 from pitfalls.emulator import process
 from pitfalls.emulator.deploy import bootstrap_local, local_env, run_cli
-from pitfalls.emulator.verify import Clients
+from pitfalls.emulator.verify import Clients, still_there
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -102,3 +102,19 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
     assert not process.status(state).running
 
 
+def destroy_mismatches(c: Clients, destroyed: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """After a destroy: the resources whose survival does not match their DeletionPolicy (one
+    line each), and the types of those still there. `destroyed` holds the template and the
+    stack's resources from before the destroy."""
+    template, resources = destroyed["template"], destroyed["resources"]
+    exists = still_there(c, template, resources)
+    assert set(exists) == set(resources)
+    wrong, kept = [], []
+    for logical, (rtype, _) in resources.items():
+        retained = template["Resources"][logical].get("DeletionPolicy") in (
+            "Retain", "RetainExceptOnCreate")
+        if exists[logical] != retained:
+            wrong.append(f"{logical} ({rtype}) exists={exists[logical]} retained={retained}")
+        if exists[logical]:
+            kept.append(rtype)
+    return wrong, kept

@@ -23,11 +23,10 @@ from pitfalls.emulator.verify import (
     props_for_existence,
     resource_exists,
     stack_resources,
-    still_there,
     verify_stack,
 )
 
-from .conftest import Emulator, Run
+from .conftest import Emulator, Run, destroy_mismatches
 
 STACK = "PitfallsFull"
 
@@ -159,15 +158,7 @@ def test_destroy_leaves_only_retained_resources(emulator: Emulator,
     c = emulator.clients
     stacks = c.cloudformation.list_stacks()["StackSummaries"]
     assert [s["StackStatus"] for s in stacks if s["StackName"] == STACK] == ["DELETE_COMPLETE"]
-    template, left = destroyed["template"], []
-    exists = still_there(c, template, destroyed["resources"])
-    assert set(exists) == set(destroyed["resources"])
-    for logical, (rtype, _) in destroyed["resources"].items():
-        retained = template["Resources"][logical].get("DeletionPolicy") in (
-            "Retain", "RetainExceptOnCreate")
-        if exists[logical] != retained:
-            left.append(f"{logical} ({rtype}) exists={exists[logical]} retained={retained}")
-    assert left == []
+    assert destroy_mismatches(c, destroyed)[0] == []
 
 
 # --- strict by default ----------------------------------------------------------------------------

@@ -22,10 +22,10 @@ import pytest
 from pitfalls.emulator import process
 from pitfalls.emulator.deploy import deploy_local, local_env, run_cli
 from pitfalls.emulator.settings import ACCOUNT, REGION
-from pitfalls.emulator.verify import Clients, stack_resources, still_there, verify_stack
+from pitfalls.emulator.verify import Clients, stack_resources, verify_stack
 from pitfalls.readback import taught_properties
 
-from .conftest import ROOT
+from .conftest import ROOT, destroy_mismatches
 
 STACK = "PipelinePitfalls-dev"  # app.py's stack for cdk.json's stage
 EMAIL = "team@example.com"
@@ -203,15 +203,6 @@ def test_destroy_leaves_only_the_retained_resources(deployed: Deployed,
     c = deployed.clients
     stacks = c.cloudformation.list_stacks()["StackSummaries"]
     assert [s["StackStatus"] for s in stacks if s["StackName"] == STACK] == ["DELETE_COMPLETE"]
-    template, left, kept = destroyed["template"], [], []
-    exists = still_there(c, template, destroyed["resources"])
-    assert set(exists) == set(destroyed["resources"])
-    for logical, (rtype, _) in destroyed["resources"].items():
-        retained = template["Resources"][logical].get("DeletionPolicy") in (
-            "Retain", "RetainExceptOnCreate")
-        if exists[logical] != retained:
-            left.append(f"{logical} ({rtype}) exists={exists[logical]} retained={retained}")
-        if exists[logical]:
-            kept.append(rtype)
+    left, kept = destroy_mismatches(c, destroyed)
     assert left == []
     assert "AWS::S3::Bucket" in kept  # the pipeline's buckets are retained on purpose
