@@ -1,4 +1,4 @@
-"""Pieces the exercise harnesses share: the reference pipeline's CodeBuild projects."""
+"""Pieces the exercise harnesses share: the reference pipeline's CodeBuild projects, buckets, alias."""
 
 from __future__ import annotations
 
@@ -32,3 +32,22 @@ def reference_alias(stack: Any, function: Any) -> Any:
     from solutions.versioning_and_rollback import ALIAS_NAME
 
     return lambda_.Alias(stack, "Alias", alias_name=ALIAS_NAME, version=function.current_version)
+
+
+def reference_encrypted_pipeline(stack: Any, key: Any) -> dict[str, Any]:
+    """The reference pipeline with source and artifact buckets encrypted with `key`, logging to an
+    access-log bucket: {"access_logs", "source", "pipeline", "projects"}."""
+    from solutions.incomplete_pipeline_stages import DeliveryPipeline
+    from solutions.monitoring_and_logging import AccessLogsBucket
+    from solutions.s3_source_bucket import SourceBucket
+    from solutions.security_and_encryption import ArtifactsBucket
+
+    access_logs = AccessLogsBucket(stack, "AccessLogs").bucket
+    source = SourceBucket(stack, "Source", encryption_key=key, access_logs=access_logs).bucket
+    artifacts = ArtifactsBucket(stack, "Artifacts", encryption_key=key, access_logs=access_logs)
+    projects = reference_projects(stack, encryption_key=key)
+    pipeline = DeliveryPipeline(
+        stack, "Delivery", source_bucket=source, artifact_bucket=artifacts.bucket, **projects
+    ).pipeline
+    return {"access_logs": access_logs, "source": source, "pipeline": pipeline,
+            "projects": projects}

@@ -5,31 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from pitfalls.exercise import Exercise, register
-from pitfalls.exercises._harness import reference_projects
+from pitfalls.exercises._harness import reference_encrypted_pipeline
 
 
 def harness(stack: Any, cls: type) -> None:
     """The reference pipeline, every piece encrypted with the learner's key."""
     from aws_cdk import aws_sns as sns
 
-    from solutions.incomplete_pipeline_stages import DeliveryPipeline
-    from solutions.monitoring_and_logging import AccessLogsBucket
-    from solutions.s3_source_bucket import SourceBucket
-    from solutions.security_and_encryption import ArtifactsBucket, SecurityScan
+    from solutions.security_and_encryption import SecurityScan
 
     key = getattr(cls(stack, "Key"), "key", None)
     if key is None:
         raise AttributeError("your PipelineKey must set self.key to the kms.Key it creates")
-    access_logs = AccessLogsBucket(stack, "AccessLogs").bucket
-    source = SourceBucket(stack, "Source", encryption_key=key, access_logs=access_logs)
-    artifacts = ArtifactsBucket(stack, "Artifacts", encryption_key=key, access_logs=access_logs)
-    pipeline = DeliveryPipeline(
-        stack,
-        "Delivery",
-        source_bucket=source.bucket,
-        artifact_bucket=artifacts.bucket,
-        **reference_projects(stack, encryption_key=key),
-    ).pipeline
+    pipeline = reference_encrypted_pipeline(stack, key)["pipeline"]
     SecurityScan(stack, "Scan", encryption_key=key).add_to(pipeline)
     sns.Topic(stack, "Alerts", master_key=key, enforce_ssl=True)
 

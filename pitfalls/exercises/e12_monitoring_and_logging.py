@@ -5,38 +5,27 @@ from __future__ import annotations
 from typing import Any
 
 from pitfalls.exercise import Exercise, register
-from pitfalls.exercises._harness import reference_projects
+from pitfalls.exercises._harness import reference_encrypted_pipeline
 
 
 def harness(stack: Any, cls: type) -> None:
     """The reference pipeline with its logs and audit trail; the learner adds the monitoring."""
     from aws_cdk import aws_sns as sns
 
-    from solutions.incomplete_pipeline_stages import DeliveryPipeline
     from solutions.lambda_runtime import ApplicationFunction
-    from solutions.monitoring_and_logging import AccessLogsBucket, AuditTrail
-    from solutions.s3_source_bucket import SourceBucket
-    from solutions.security_and_encryption import ArtifactsBucket, PipelineKey
+    from solutions.monitoring_and_logging import AuditTrail
+    from solutions.security_and_encryption import PipelineKey
 
     key = PipelineKey(stack, "Key").key
-    access_logs = AccessLogsBucket(stack, "AccessLogs").bucket
-    source = SourceBucket(stack, "Source", encryption_key=key, access_logs=access_logs)
-    artifacts = ArtifactsBucket(stack, "Artifacts", encryption_key=key, access_logs=access_logs)
-    projects = reference_projects(stack, encryption_key=key)
+    ref = reference_encrypted_pipeline(stack, key)
+    projects = ref["projects"]
     app = ApplicationFunction(stack, "App", stage="dev", log_encryption_key=key)
-    pipeline = DeliveryPipeline(
-        stack,
-        "Delivery",
-        source_bucket=source.bucket,
-        artifact_bucket=artifacts.bucket,
-        **projects,
-    ).pipeline
-    AuditTrail(stack, "Audit", source_bucket=source.bucket, encryption_key=key,
-               access_logs=access_logs)
+    AuditTrail(stack, "Audit", source_bucket=ref["source"], encryption_key=key,
+               access_logs=ref["access_logs"])
     alerts = sns.Topic(stack, "Alerts", master_key=key, enforce_ssl=True)
     by_name = {"Build": projects["build_project"], "Tests": projects["test_project"],
                "Deploy": projects["deploy_project"]}
-    cls(stack, "Monitoring", pipeline=pipeline, projects=by_name, function=app.function,
+    cls(stack, "Monitoring", pipeline=ref["pipeline"], projects=by_name, function=app.function,
         alarm_topic=alerts)
 
 
