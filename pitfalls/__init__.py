@@ -1,6 +1,6 @@
 """Pipeline Pitfalls toolkit: synthesis, checks, evidence, exercises, the local AWS and deploys.
 
-`import pitfalls` is cheap and does not start jsii; `pitfalls.synth` does.
+`import pitfalls` is cheap and does not start jsii; `pitfalls.evidence.synth` does.
 """
 
 from pitfalls import _env

@@ -12,8 +12,8 @@ from pathlib import Path
 
 
 def _check(args: argparse.Namespace) -> int:
-    from pitfalls.loader import InputError, findings_for_path
-    from pitfalls.render import findings_text
+    from pitfalls.evidence.render import findings_text
+    from pitfalls.templates.loader import InputError, findings_for_path
 
     try:
         findings = findings_for_path(Path(args.path), cfn_lint=args.cfn_lint)
@@ -58,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     from pitfalls.emulator.cli import register as register_emulator  # no moto/boto3 at import
 
     register_emulator(sub)
-    from pitfalls.learner_cli import register as register_learner  # progress, reset, doctor
+    from pitfalls.learner.cli import register as register_learner  # progress, reset, doctor
 
     register_learner(sub)
     return parser

@@ -40,7 +40,7 @@ def main() -> int:
                                                 check=True), 3)))
 
     print("== in-process synth (warm jsii), and our checks alone on the result")
-    from pitfalls.synth import synth_app
+    from pitfalls.evidence.synth import synth_app
     from solutions.pipeline import PipelineStack
 
     first = timed(lambda: synth_app(lambda app: PipelineStack(app, "P")))
@@ -48,7 +48,7 @@ def main() -> int:
     print("   full pipeline, warm:            ",
           fmt(timed(lambda: synth_app(lambda app: PipelineStack(app, "P")), 10)))
     from pitfalls.checks import run_checks
-    from pitfalls.template import Template
+    from pitfalls.templates.template import Template
 
     tpl = Template(synth_app(lambda app: PipelineStack(app, "P"))["P"].template, "P")
     print("   our checks on the full pipeline: ", fmt(timed(lambda: run_checks(tpl), 10)))
@@ -57,7 +57,7 @@ def main() -> int:
     print("   architecture diagram (notebook 15):", fmt(timed(lambda: architecture(tpl.data), 10)))
 
     print("== exercise check latency (warm kernel)")
-    from pitfalls.exercise import EXERCISES, get, grade
+    from pitfalls.learner.exercise import EXERCISES, get, grade
 
     get(1)  # loads every exercise module
     for n in sorted(EXERCISES):
@@ -85,7 +85,7 @@ def main() -> int:
         import nbformat
         from nbclient import NotebookClient
 
-        from pitfalls.progress import scratch
+        from pitfalls.learner.progress import scratch
 
         for p in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
             nb = nbformat.read(p, as_version=4)

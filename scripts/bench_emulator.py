@@ -34,7 +34,7 @@ from pitfalls import _env  # noqa: E402
 from pitfalls.emulator import process  # noqa: E402
 from pitfalls.emulator.deploy import bootstrap_local, local_env, run_cli  # noqa: E402
 from pitfalls.emulator.verify import Clients, stack_resources, verify_stack  # noqa: E402
-from pitfalls.readback import taught_properties  # noqa: E402
+from pitfalls.evidence.readback import taught_properties  # noqa: E402
 
 STACK = "PitfallsFull"
 

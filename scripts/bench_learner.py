@@ -36,7 +36,7 @@ def cli(*args: str, root: Path = ROOT, env: dict[str, str] | None = None) -> Cal
 
 
 def main() -> int:
-    from pitfalls.progress import record
+    from pitfalls.learner.progress import record
 
     with tempfile.TemporaryDirectory() as d:
         env = {"PITFALLS_PROGRESS_FILE": str(Path(d) / "progress.json"),

@@ -78,7 +78,7 @@ def _summary(result: Any, n: int) -> dict[str, Any]:
 
 def probe_scenario(n: int) -> dict[str, Any]:
     """The broken and fixed results of scenario n, or the one-line error that stopped them."""
-    import pitfalls  # noqa: F401 (first, as `%load_ext pitfalls.exercise` is: the pinned Node for jsii)
+    import pitfalls  # noqa: F401 (first, as `%load_ext pitfalls.learner.exercise` is: the pinned Node for jsii)
 
     ns: dict[str, Any] = {"display": lambda *a, **k: None, "__name__": "__notebook__"}
     try:

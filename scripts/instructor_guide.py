@@ -161,7 +161,7 @@ def apply(source: str, stop: Stop, n: int) -> str:
 
 def notebook_namespace(n: int) -> dict[str, Any]:
     """The namespace the exercise cell runs in: the notebook's setup and broken cells, run quietly."""
-    import pitfalls.exercise  # noqa: F401 (what `%load_ext pitfalls.exercise` does first: the pinned Node)
+    import pitfalls.learner.exercise  # noqa: F401 (what `%load_ext pitfalls.learner.exercise` does first: the pinned Node)
 
     ns: dict[str, Any] = {"display": lambda *a, **k: None, "__name__": "__notebook__"}
     for src in tagged(n, "setup", "broken"):
@@ -173,8 +173,8 @@ def notebook_namespace(n: int) -> dict[str, Any]:
 
 
 def check_source(n: int, source: str, namespace: dict[str, Any]) -> Any:
-    """Grade a cell's source the way `%%exercise N` does (pitfalls.exercise.run_cell), without display."""
-    from pitfalls.exercise import Grade, _user_frame_error, get, grade
+    """Grade a cell's source as `%%exercise N` does (`run_cell`), without display."""
+    from pitfalls.learner.exercise import Grade, _user_frame_error, get, grade
 
     ex = get(n)
     try:

@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from pitfalls.progress import scratch
+from pitfalls.learner.progress import scratch
 
 ROOT = Path(__file__).resolve().parent.parent
 

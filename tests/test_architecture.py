@@ -16,15 +16,15 @@ import pytest
 from conftest import FIXTURES, ROOT
 
 from pitfalls.architecture import Diagram, architecture, text_width, wrap
-from pitfalls.loader import load_template_file
-from pitfalls.template import PIPELINE, Template, pipeline_actions, ref_target, refs_in
+from pitfalls.templates.loader import load_template_file
+from pitfalls.templates.template import PIPELINE, Template, pipeline_actions, ref_target, refs_in
 
 SVG = "{http://www.w3.org/2000/svg}"
 
 
 @pytest.fixture(scope="module")
 def full() -> dict[str, Any]:
-    from pitfalls.synth import synth_app
+    from pitfalls.evidence.synth import synth_app
     from solutions.pipeline import PipelineStack
 
     return synth_app(lambda app: PipelineStack(app, "P"), nag=False)["P"].template

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pitfalls.buildspec import parse, report_group_ref
 from pitfalls.checks.s13_test_integration import masked_failure, statements
+from pitfalls.templates.buildspec import parse, report_group_ref
 
 
 def test_parses_every_inline_form() -> None:
@@ -69,7 +69,7 @@ def test_finally_blocks_and_runtime_versions() -> None:
 
 
 def test_a_template_parses_each_buildspec_once() -> None:
-    from pitfalls.template import Template
+    from pitfalls.templates.template import Template
 
     t = Template({"Resources": {
         "P": {"Type": "AWS::CodeBuild::Project",

@@ -8,7 +8,7 @@ import pytest
 from conftest import FIXTURES
 
 from pitfalls.checks import REGISTRY, all_checks
-from pitfalls.loader import load_template_file
+from pitfalls.templates.loader import load_template_file
 
 CHECK_FIXTURES = FIXTURES / "checks"
 IDS = [c.id for c in all_checks()]
@@ -56,7 +56,7 @@ def test_checks_do_not_import_cdk() -> None:
     import sys
 
     code = (
-        "import sys; import pitfalls.checks as c; c.all_checks(); import pitfalls.loader; "
+        "import sys; import pitfalls.checks as c; c.all_checks(); import pitfalls.templates.loader; "
         "bad=[m for m in sys.modules if m.startswith(('aws_cdk','jsii','cdk_nag','cfnlint'))]; "
         "print(','.join(bad)); sys.exit(1 if bad else 0)"
     )

@@ -1,8 +1,8 @@
-"""pitfalls.notebook.cli_progress: the CDK CLI's deploy output, shortened for a notebook."""
+"""pitfalls.evidence.show.cli_progress: the CDK CLI's deploy output, shortened for a notebook."""
 
 from __future__ import annotations
 
-from pitfalls.notebook import cli_progress
+from pitfalls.evidence.show import cli_progress
 
 S = "App"
 LOG = [

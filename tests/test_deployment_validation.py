@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from pitfalls import _env
-from pitfalls.localrun import run_commands
+from pitfalls.evidence.localrun import run_commands
 from solutions.codebuild_configuration import APPSPEC_WRITER
 from solutions.deployment_validation import PRE_TRAFFIC_HOOK_CODE, SMOKE_TEST_CHECK
 
@@ -154,9 +154,9 @@ def test_the_validated_pipeline_has_no_findings_of_ours() -> None:
     alarms, smoke test after the deploy) is clean for the checks of scenarios 13 and 14 and
     for cfn-lint. (The harness leaves out other scenarios' parts, such as failure alerts.)"""
     from pitfalls.checks import run_checks
-    from pitfalls.exercise import synth_in_harness
-    from pitfalls.template import Template
-    from pitfalls.tools import cfn_lint_findings
+    from pitfalls.checks.tools import cfn_lint_findings
+    from pitfalls.learner.exercise import synth_in_harness
+    from pitfalls.templates.template import Template
     from solutions.deployment_validation import ValidatedDeployment
 
     template = Template(synth_in_harness(14, ValidatedDeployment, nag=False).template)

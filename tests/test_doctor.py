@@ -17,10 +17,11 @@ import pytest
 from botocore.stub import Stubber  # type: ignore[import-untyped]
 from conftest import ROOT
 
-from pitfalls import cli, doctor
-from pitfalls.doctor import CREDENTIALS_FIX, SETUP_FIX, aws_rows, node_row, parse_node_releases
+from pitfalls import cli
 from pitfalls.emulator import process
 from pitfalls.emulator.settings import BOOTSTRAP_VERSION_PARAMETER, FAKE_ACCESS_KEY
+from pitfalls.learner import doctor
+from pitfalls.learner.doctor import CREDENTIALS_FIX, SETUP_FIX, aws_rows, node_row, parse_node_releases
 
 TODAY = date(2026, 11, 29)
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
-from pitfalls.exercise import grade, hint, run_cell
+from pitfalls.learner.exercise import grade, hint, run_cell
 
 SETUP = (
     "from constructs import Construct\n"
@@ -73,7 +73,7 @@ def test_hints_are_tiered(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_magic_registers_and_runs() -> None:
     shell = InteractiveShell.instance()
-    shell.run_line_magic("load_ext", "pitfalls.exercise")
+    shell.run_line_magic("load_ext", "pitfalls.learner.exercise")
     shell.run_cell(SETUP)
     result = shell.run_cell("%%exercise 7\n" + cell("        self.bucket = s3.Bucket(self, 'B')\n"))
     assert result.success  # the learner's failing code did not raise into the kernel

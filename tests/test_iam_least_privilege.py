@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from pitfalls.synth import synth
+from pitfalls.evidence.synth import synth
 from solutions.iam_least_privilege import (
     acknowledge_managed_policy,
     acknowledge_scoped_grants,

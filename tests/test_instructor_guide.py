@@ -34,7 +34,7 @@ def test_the_guide_reports_what_the_exercise_cell_shows(n: int, index: int, monk
     """run_cell (the %%exercise magic) and the script's check_source agree, message for message."""
     import IPython.display
 
-    from pitfalls.exercise import run_cell
+    from pitfalls.learner.exercise import run_cell
 
     shown: list[Any] = []
     monkeypatch.setattr(IPython.display, "display", lambda *objs, **_: shown.extend(objs))

@@ -8,9 +8,10 @@ import zipfile
 
 import pytest
 
-from pitfalls import _env, localrun
-from pitfalls.localrun import action_commands, app_copy, run_commands
-from pitfalls.synth import SynthResult, synth_app
+from pitfalls import _env
+from pitfalls.evidence import localrun
+from pitfalls.evidence.localrun import action_commands, app_copy, run_commands
+from pitfalls.evidence.synth import SynthResult, synth_app
 from solutions.pipeline import PipelineStack
 
 pytestmark = pytest.mark.skipif(_env.node_executable() is None, reason="no Node: run make setup")

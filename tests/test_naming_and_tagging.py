@@ -21,7 +21,7 @@ from pitfalls.checks.s09_naming_and_tagging import (
     tag_keys,
     tag_property,
 )
-from pitfalls.template import Template
+from pitfalls.templates.template import Template
 from solutions.naming_and_tagging import NAME_LIMITS, Naming
 
 
@@ -106,7 +106,7 @@ def test_naming_helper() -> None:
 
 
 def test_dev_and_prod_share_no_name_and_the_same_tag_keys() -> None:
-    from pitfalls.synth import synth_app
+    from pitfalls.evidence.synth import synth_app
     from solutions.naming_and_tagging import build_environment
 
     dev, prod = (

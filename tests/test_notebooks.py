@@ -8,7 +8,7 @@ import json
 import pytest
 from conftest import NOTEBOOKS, notebook_cells, run_tagged_cells, scenario_notebook
 
-from pitfalls.exercise import get, grade
+from pitfalls.learner.exercise import get, grade
 
 # Every scenario notebook that exists (01-14) is held to the pattern.
 SCENARIOS = sorted(

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from pitfalls.checks import run_checks
-from pitfalls.synth import synth_app
-from pitfalls.template import Template
+from pitfalls.evidence.synth import synth_app
+from pitfalls.templates.template import Template
 from solutions.pipeline import PipelineStack
 
 
@@ -20,7 +20,7 @@ def test_full_pipeline_clean_for_the_written_scenarios() -> None:
 
 
 def test_cfn_lint_is_clean_on_the_full_pipeline() -> None:
-    from pitfalls.tools import cfn_lint_findings
+    from pitfalls.checks.tools import cfn_lint_findings
 
     r = synth_app(lambda app: PipelineStack(app, "P"))["P"]
     assert cfn_lint_findings(Template(r.template, "P")) == []

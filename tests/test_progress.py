@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from conftest import NOTEBOOKS, ROOT
 
-from pitfalls import progress
-from pitfalls.exercise import Grade, run_cell
-from pitfalls.findings import Finding
-from pitfalls.progress import Progress, load, mistakes, record, show_progress
+from pitfalls.checks.findings import Finding
+from pitfalls.learner import progress
+from pitfalls.learner.exercise import Grade, run_cell
+from pitfalls.learner.progress import Progress, load, mistakes, record, show_progress
 
 
 @pytest.fixture
@@ -144,7 +144,7 @@ def test_a_failed_write_leaves_the_old_file_whole(
 
 
 def test_two_kernels_recording_at_once_lose_nothing(pfile: Path) -> None:
-    code = ("import sys; from pathlib import Path; from pitfalls.progress import record\n"
+    code = ("import sys; from pathlib import Path; from pitfalls.learner.progress import record\n"
             "for _ in range(25): record(2, False, ['x'], path=Path(sys.argv[1]))")
     procs = [subprocess.Popen([sys.executable, "-c", code, str(pfile)], cwd=ROOT) for _ in range(2)]
     assert [p.wait(60) for p in procs] == [0, 0]

@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 from conftest import ROOT
 
-from pitfalls import cli, reset
-from pitfalls.reset import ResetError
+from pitfalls import cli
+from pitfalls.learner import reset
+from pitfalls.learner.reset import ResetError
 
 ORIGINAL = {"cells": [{"cell_type": "code", "source": [], "metadata": {}, "outputs": [],
                        "execution_count": None}],

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from pitfalls.checks.s10_cdk_code_errors import concern_of, owner_scope
-from pitfalls.snippets import (
+from pitfalls.evidence.snippets import (
     PRELUDE,
     _module,
     one_line,

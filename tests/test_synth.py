@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from pitfalls.synth import SynthError, synth, synth_app
+from pitfalls.evidence.synth import SynthError, synth, synth_app
 from solutions.pipeline import PipelineStack
 
 

@@ -1,8 +1,8 @@
-"""pitfalls.template: reading a template as plain data."""
+"""pitfalls.templates.template: reading a template as plain data."""
 
 from __future__ import annotations
 
-from pitfalls.template import refs_in, refs_in_order
+from pitfalls.templates.template import refs_in, refs_in_order
 
 
 def test_refs_in_order_reads_refs_getatts_and_sub_but_not_its_escapes() -> None:

@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 from pitfalls import _env
-from pitfalls.synth import synth_app
+from pitfalls.evidence.synth import synth_app
 from solutions.pipeline import PipelineStack
 
 

@@ -12,8 +12,8 @@ import pkgutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from pitfalls.findings import Finding, sort_findings
-from pitfalls.template import Template
+from pitfalls.checks.findings import Finding, sort_findings
+from pitfalls.templates.template import Template
 
 Violation = tuple[str, str]
 CheckFn = Callable[[Template], Iterable[Violation]]

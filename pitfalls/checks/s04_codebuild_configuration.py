@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from pitfalls.buildspec import BuildSpec
 from pitfalls.checks import Violation, check
 from pitfalls.checks.s05_lambda_runtime import application_functions, node_major
-from pitfalls.template import PIPELINE, Json, Template, pipeline_actions
+from pitfalls.templates.buildspec import BuildSpec
+from pitfalls.templates.template import PIPELINE, Json, Template, pipeline_actions
 
 PROJECT = "AWS::CodeBuild::Project"
 

@@ -4,7 +4,7 @@ anything is synthesized (the notebook shows them, and mypy catching them earlier
 reach the template, and only those can be checked here:
 
 - a property name in the wrong case in an escape hatch (`add_property_override("tracingConfig")`):
-  CDK's own validation reports it (F3002/F3003, mapped to this scenario in `pitfalls.tools`);
+  CDK's own validation reports it (F3002/F3003, mapped to this scenario in `pitfalls.checks.tools`);
 - one scope that creates every resource itself, the 300-line stack: `aws:cdk:path` metadata shows
   which scope made each resource, and that is this module's check.
 """
@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 
 from pitfalls.checks import Violation, check
-from pitfalls.template import Template
+from pitfalls.templates.template import Template
 
 # The concerns of a delivery app, by the service a resource belongs to. Services that serve
 # another (IAM, KMS, Logs) belong with what they serve and are not a concern of their own.

@@ -2,7 +2,7 @@
 
 cdk-nag, cfn-lint and CDK's validation never read a buildspec's commands, so none of them can
 tell a test step that always passes from one that works. These checks read the inline buildspec
-of every CodeBuild project a pipeline runs (see `pitfalls.buildspec`); a buildspec kept in the
+of every CodeBuild project a pipeline runs (see `pitfalls.templates.buildspec`); a buildspec kept in the
 source as a file is out of their sight and is left alone.
 """
 
@@ -12,10 +12,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from pitfalls.buildspec import BuildSpec, report_group_ref
 from pitfalls.checks import Violation, check
-from pitfalls.checks._grants import allows, role_of
-from pitfalls.template import PIPELINE, Template, as_list, pipeline_actions
+from pitfalls.checks.grants import allows, role_of
+from pitfalls.templates.buildspec import BuildSpec, report_group_ref
+from pitfalls.templates.template import PIPELINE, Template, as_list, pipeline_actions
 
 PROJECT = "AWS::CodeBuild::Project"
 REPORT_GROUP = "AWS::CodeBuild::ReportGroup"

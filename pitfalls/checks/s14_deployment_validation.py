@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pitfalls.checks import Violation, check
-from pitfalls.checks._grants import allows, role_of
-from pitfalls.template import Json, PipelineAction, Template, as_list, pipeline_actions, ref_target
+from pitfalls.checks.grants import allows, role_of
+from pitfalls.templates.template import Json, PipelineAction, Template, as_list, pipeline_actions, ref_target
 
 ALIAS = "AWS::Lambda::Alias"
 GROUP = "AWS::CodeDeploy::DeploymentGroup"

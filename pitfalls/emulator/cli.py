@@ -80,7 +80,7 @@ def _destroy(args: argparse.Namespace) -> int:
 def _verify(args: argparse.Namespace) -> int:
     from pitfalls.emulator import deploy, process
     from pitfalls.emulator.verify import Clients, verify_stack
-    from pitfalls.readback import taught_properties
+    from pitfalls.evidence.readback import taught_properties
 
     if args.target == "aws":
         deploy.aws_target(doing="read AWS")  # refuses missing or fake credentials, in one line

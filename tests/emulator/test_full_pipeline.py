@@ -23,7 +23,7 @@ from pitfalls.emulator import process
 from pitfalls.emulator.deploy import deploy_local, local_env, run_cli
 from pitfalls.emulator.settings import ACCOUNT, REGION
 from pitfalls.emulator.verify import Clients, stack_resources, verify_stack
-from pitfalls.readback import taught_properties
+from pitfalls.evidence.readback import taught_properties
 
 from .conftest import ROOT, destroy_mismatches
 

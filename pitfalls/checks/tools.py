@@ -1,0 +1,169 @@
+"""Fold the findings of existing tools into our model, under their own rule ids.
+
+- CDK's validation report (`validation-report.json`), which carries cdk-nag 3 (plugin
+  "AwsSolutions") and CDK's built-in "CloudFormation Validate" plugin.
+- cfn-lint, run as a library on a template (slow to import, so only when asked for).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pitfalls.checks.findings import Finding
+from pitfalls.templates.template import Template
+
+# Scenario of each tool rule we teach; anything else falls back to the resource type.
+RULE_SCENARIOS: dict[str, int] = {
+    "AwsSolutions-S1": 12,
+    "AwsSolutions-S2": 7,
+    "AwsSolutions-S5": 7,
+    "AwsSolutions-S10": 7,
+    "AwsSolutions-IAM4": 2,
+    "AwsSolutions-IAM5": 2,
+    "AwsSolutions-CB3": 11,
+    "AwsSolutions-CB4": 11,
+    "AwsSolutions-CB5": 4,
+    "AwsSolutions-KMS5": 11,
+    "AwsSolutions-SNS2": 11,
+    "AwsSolutions-SNS3": 11,
+    "AwsSolutions-SMG4": 11,
+    "AwsSolutions-L1": 5,
+    "E2531": 5,
+    "W2531": 5,
+    "E2533": 5,
+    "W2533": 5,
+    # A property CloudFormation does not have, or a required one missing: from an escape hatch
+    # (add_property_override) or raw L1 data in the wrong case. CDK's validation (F) and
+    # cfn-lint (E) report them; typed L2 props cannot produce them.
+    "F3002": 10,
+    "F3003": 10,
+    "E3002": 10,
+    "E3003": 10,
+}
+
+TYPE_SCENARIOS: dict[str, int] = {
+    "AWS::CodePipeline::Pipeline": 1,
+    "AWS::IAM::Role": 2,
+    "AWS::IAM::Policy": 2,
+    "AWS::IAM::ManagedPolicy": 2,
+    "AWS::CodeBuild::Project": 4,
+    "AWS::Lambda::Function": 5,
+    "AWS::SNS::Topic": 6,
+    "AWS::SNS::TopicPolicy": 6,
+    "AWS::SNS::Subscription": 6,
+    "AWS::Events::Rule": 6,
+    "AWS::S3::Bucket": 7,
+    "AWS::S3::BucketPolicy": 7,
+    "AWS::Lambda::Alias": 8,
+    "AWS::Lambda::Version": 8,
+    "AWS::CodeDeploy::DeploymentGroup": 8,
+    "AWS::KMS::Key": 11,
+    "AWS::Logs::LogGroup": 12,
+    "AWS::CloudWatch::Alarm": 12,
+    "AWS::CloudTrail::Trail": 12,
+    "AWS::CodeBuild::ReportGroup": 13,
+}
+
+# Rules CDK itself excludes from its CloudFormation validation of CDK output; cfn-lint gets the
+# same list so both tools judge a CDK template alike.
+CFN_LINT_IGNORED = ["W3005", "W1020", "E1018", "W9002", "W9013", "W1103"]
+
+TOOL_OF_PLUGIN = {"AwsSolutions": "cdk-nag", "CloudFormation Validate": "cdk-validate"}
+
+
+def base_rule(rule: str) -> str:
+    """`AwsSolutions-IAM5[Action::s3:*]` -> `AwsSolutions-IAM5`."""
+    return rule.split("[", 1)[0]
+
+
+def scenario_for(rule: str, resource_type: str | None) -> int:
+    """The course scenario a tool finding belongs to."""
+    return RULE_SCENARIOS.get(base_rule(rule)) or TYPE_SCENARIOS.get(resource_type or "", 0)
+
+
+def _severity(value: str) -> str:
+    v = (value or "").lower()
+    return v if v in ("error", "warning", "info") else "warning"
+
+
+def report_findings(
+    report: dict[str, Any], templates: dict[str, Template]
+) -> tuple[list[Finding], list[Finding]]:
+    """Findings and acknowledged (suppressed) findings from a CDK validation report."""
+    by_path: dict[str, tuple[str, str]] = {}
+    for stack, tpl in templates.items():
+        for lid, _ in tpl.resources_all():
+            path = tpl.cdk_path(lid)
+            if path:
+                by_path[path] = (stack, lid)
+
+    def locate(construct: dict[str, Any]) -> tuple[str, str] | None:
+        cfn = construct.get("cloudFormationResource") or {}
+        if cfn.get("logicalId"):
+            tfile = cfn.get("templatePath", "")
+            stack = tfile.removesuffix(".template.json")
+            if stack in templates:
+                return stack, cfn["logicalId"]
+        return by_path.get(construct.get("constructPath", ""))
+
+    def convert(plugin: str, v: dict[str, Any]) -> list[Finding]:
+        out = []
+        rule = v.get("ruleName", "")
+        for c in v.get("violatingConstructs", []):
+            where = locate(c)
+            if where is None:
+                continue  # a construct of a stack we were not asked about
+            stack, lid = where
+            out.append(
+                Finding(
+                    scenario=scenario_for(rule, templates[stack].type_of(lid)),
+                    check=rule,
+                    resource=lid,
+                    severity=_severity(v.get("severity", "")),
+                    message=(v.get("description") or "").strip(),
+                    tool=TOOL_OF_PLUGIN.get(plugin, plugin),
+                    stack=stack,
+                    fix=(v.get("fix") or v.get("suggestedFix") or "").strip(),
+                    reason=(v.get("reason") or "").strip(),
+                )
+            )
+        return out
+
+    found: list[Finding] = []
+    suppressed: list[Finding] = []
+    for pr in report.get("pluginReports", []):
+        name = pr.get("pluginName", "")
+        for v in pr.get("violations", []):
+            found.extend(convert(name, v))
+        for v in pr.get("suppressedViolations", []):
+            suppressed.extend(convert(name, v))
+    return found, suppressed
+
+
+def cfn_lint_findings(template: Template, region: str = "us-east-1") -> list[Finding]:
+    """cfn-lint's findings on a template (imports cfn-lint: about a second the first time)."""
+    from cfnlint.api import ManualArgs, lint
+
+    matches = lint(
+        json.dumps(template.data),
+        config=ManualArgs(regions=[region], ignore_checks=CFN_LINT_IGNORED),
+    )
+    out = []
+    for m in matches:
+        path = list(getattr(m, "path", None) or [])
+        lid = str(path[1]) if len(path) > 1 and path[0] == "Resources" else ""
+        rule_id = m.rule.id
+        sev = {"E": "error", "W": "warning", "I": "info"}.get(rule_id[:1], "warning")
+        out.append(
+            Finding(
+                scenario=scenario_for(rule_id, template.type_of(lid) if lid else None),
+                check=rule_id,
+                resource=lid,
+                severity=sev,
+                message=m.message,
+                tool="cfn-lint",
+                stack=template.name,
+            )
+        )
+    return out

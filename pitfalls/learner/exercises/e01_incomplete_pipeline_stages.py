@@ -1,0 +1,38 @@
+"""Exercise 01: wire Source -> Build -> Test -> Deploy, linked by artifacts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pitfalls.learner.exercise import Exercise, register
+from pitfalls.learner.exercises.harness import reference_projects
+
+
+def harness(stack: Any, cls: type) -> None:
+    from solutions.s3_source_bucket import SourceBucket
+
+    source = SourceBucket(stack, "Source")
+    cls(stack, "Delivery", source_bucket=source.bucket, **reference_projects(stack))
+
+
+register(
+    Exercise(
+        scenario=1,
+        class_name="DeliveryPipeline",
+        task=(
+            "Write DeliveryPipeline(scope, id, *, source_bucket, build_project, test_project, "
+            "deploy_project) with stages Source -> Build -> Test -> Deploy, linked by artifacts."
+        ),
+        harness=harness,
+        hints=(
+            "In AWS::CodePipeline::Pipeline, Stages need a Build action whose OutputArtifacts "
+            "become the deploy action's InputArtifacts, and a Test action (Category 'Test') "
+            "before the last stage.",
+            "codepipeline_actions.CodeBuildAction(action_name='Build', project=build_project, "
+            "input=source, outputs=[package]); CodeBuildAction(..., "
+            "type=CodeBuildActionType.TEST, project=test_project, input=source); the deploy "
+            "action gets input=package.",
+        ),
+        solution="solutions.incomplete_pipeline_stages:DeliveryPipeline",
+    )
+)

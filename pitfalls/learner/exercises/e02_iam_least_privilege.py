@@ -1,0 +1,71 @@
+"""Exercise 02: the deploy stage's CodeBuild project with a least-privilege role."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pitfalls.learner.exercise import Exercise, register
+from pitfalls.learner.exercises.harness import reference_alias
+
+
+def harness(stack: Any, cls: type) -> None:
+    from solutions.codebuild_configuration import (
+        NodeProject,
+        build_spec_for_build,
+        build_spec_for_tests,
+    )
+    from solutions.iam_least_privilege import acknowledge_managed_policy, acknowledge_scoped_grants
+    from solutions.incomplete_pipeline_stages import DeliveryPipeline
+    from solutions.lambda_runtime import ApplicationFunction
+    from solutions.s3_source_bucket import SourceBucket
+
+    source = SourceBucket(stack, "Source")
+    app = ApplicationFunction(stack, "App", stage="dev")
+    build = NodeProject(stack, "Build", build_spec=build_spec_for_build())
+    tests = NodeProject(stack, "Tests", build_spec=build_spec_for_tests())
+    deploy = cls(stack, "Deploy", function=app.function, alias=reference_alias(stack, app.function))
+    project = getattr(deploy, "project", None)
+    if project is None:
+        raise AttributeError("your DeployProject must set self.project to its CodeBuild project")
+    pipeline = DeliveryPipeline(
+        stack,
+        "Delivery",
+        source_bucket=source.bucket,
+        build_project=build.project,
+        test_project=tests.project,
+        deploy_project=project,
+    )
+    # The reference parts acknowledge their own scoped grants; the learner's construct does its own.
+    for part in (source, app, build, tests, pipeline):
+        acknowledge_scoped_grants(part, reason="reference pipeline: CDK grant scoped to one resource")
+    if app.function.role is not None:
+        acknowledge_managed_policy(
+            app.function.role, "AWSLambdaBasicExecutionRole", reason="logs-only execution policy"
+        )
+
+
+register(
+    Exercise(
+        scenario=2,
+        class_name="DeployProject",
+        task=(
+            "Write DeployProject(scope, id, *, function, alias) that sets self.project to a "
+            "CodeBuild project whose role CodeBuild can assume and that may only deploy `function`."
+        ),
+        harness=harness,
+        hints=(
+            "The AWS::IAM::Role needs AssumeRolePolicyDocument Principal Service "
+            "codebuild.amazonaws.com and no AdministratorAccess; its policy allows "
+            "lambda:GetFunction, lambda:UpdateFunctionCode and lambda:PublishVersion on the "
+            "function's ARN and lambda:UpdateAlias on the alias, nothing on '*'. The scoped `*` "
+            "that CDK's own grants write must appear under suppressedViolations, with a reason.",
+            "iam.Role(self, 'Role', assumed_by=iam.ServicePrincipal('codebuild.amazonaws.com')); "
+            "role.add_to_policy(iam.PolicyStatement(actions=[...], "
+            "resources=[function.function_arn])); codebuild.PipelineProject(..., role=role); "
+            "then `from solutions.iam_least_privilege import acknowledge_scoped_grants` and "
+            "acknowledge_scoped_grants(self, reason='...').",
+        ),
+        solution="solutions.iam_least_privilege:DeployProject",
+        tool_rules=("AwsSolutions-IAM4", "AwsSolutions-IAM5"),
+    )
+)

@@ -1,0 +1,126 @@
+"""Read templates from disk: one .json/.yaml/.yml file, or every stack of a `cdk.out` directory."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pitfalls.checks.findings import Finding
+from pitfalls.templates.template import Template
+
+
+class InputError(Exception):
+    """Input the checker cannot read; the message is one line for the user."""
+
+
+def _yaml_load(text: str, where: str) -> Any:
+    import yaml
+
+    class CfnLoader(yaml.SafeLoader):
+        """SafeLoader that reads CloudFormation short forms (!Ref, !GetAtt, !Sub ...)."""
+
+    def construct_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+        name = "Ref" if suffix == "Ref" else f"Fn::{suffix}"
+        if isinstance(node, yaml.ScalarNode):
+            value: Any = loader.construct_scalar(node)
+            if suffix == "GetAtt" and isinstance(value, str):
+                value = value.split(".", 1)
+        elif isinstance(node, yaml.SequenceNode):
+            value = loader.construct_sequence(node, deep=True)
+        else:
+            value = loader.construct_mapping(node, deep=True)
+        return {name: value}
+
+    CfnLoader.add_multi_constructor("!", construct_tag)
+    try:
+        return yaml.load(text, Loader=CfnLoader)  # noqa: S506 (a SafeLoader subclass)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        raise InputError(f"{where}: malformed YAML{at}: {problem}") from None
+
+
+def load_template_file(path: Path) -> Template:
+    """Parse one template file, or raise InputError saying why it is not one."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not a text file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    if path.suffix == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(
+                f"{path}: malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+            ) from None
+    else:
+        data = _yaml_load(text, str(path))
+    if not isinstance(data, dict) or not isinstance(data.get("Resources"), dict):
+        raise InputError(f"{path}: not a CloudFormation template (no Resources section)")
+    return Template(data, path.name.removesuffix(".template.json").removesuffix(path.suffix))
+
+
+def load_path(path: Path) -> tuple[list[Template], dict[str, Any] | None]:
+    """Templates at `path`, plus the CDK validation report when `path` is a cdk.out with one."""
+    if not path.exists():
+        raise InputError(f"{path}: no such file or directory")
+    if path.is_file():
+        if path.suffix not in (".json", ".yaml", ".yml"):
+            raise InputError(f"{path}: expected a .json, .yaml or .yml template or a cdk.out dir")
+        return [load_template_file(path)], None
+    files = sorted(path.glob("*.template.json")) + sorted(path.glob("assembly-*/*.template.json"))
+    if not files:
+        raise InputError(f"{path}: no *.template.json in this directory (is it a cdk.out?)")
+    report_file = path / "validation-report.json"
+    report = None
+    if report_file.exists():
+        try:
+            report = json.loads(report_file.read_text(encoding="utf-8"))
+        except json.JSONDecodeError:
+            raise InputError(f"{report_file}: malformed JSON") from None
+    templates = [load_template_file(f) for f in files]
+    _apply_manifest_env(path, templates)
+    return templates, report
+
+
+def _apply_manifest_env(outdir: Path, templates: list[Template]) -> None:
+    """Give each stack template the environment the cdk.out manifest records for it."""
+    from pitfalls.templates.template import concrete_env
+
+    try:
+        manifest = json.loads((outdir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return  # no manifest: a plain directory of templates, environment unknown
+    by_file: dict[str, str] = {}
+    for art in (manifest.get("artifacts") or {}).values():
+        if isinstance(art, dict) and art.get("type") == "aws:cloudformation:stack":
+            tfile = (art.get("properties") or {}).get("templateFile")
+            if tfile and isinstance(art.get("environment"), str):
+                by_file[Path(tfile).name] = art["environment"]
+    for t in templates:
+        env = by_file.get(f"{t.name}.template.json", "")
+        if env.startswith("aws://"):
+            account, _, region = env.removeprefix("aws://").partition("/")
+            t.account, t.region = concrete_env(account, region)
+
+
+def findings_for_path(path: Path, *, cfn_lint: bool = False) -> list[Finding]:
+    """Our checks (and the tools' reports found beside the templates) on every template at path."""
+    from pitfalls.checks import run_checks
+    from pitfalls.checks.findings import sort_findings
+    from pitfalls.checks.tools import cfn_lint_findings, report_findings
+
+    templates, report = load_path(path)
+    out: list[Finding] = []
+    for t in templates:
+        out.extend(run_checks(t))
+        if cfn_lint:
+            out.extend(cfn_lint_findings(t))
+    if report:
+        found, _ = report_findings(report, {t.name: t for t in templates})
+        out.extend(found)
+    return sort_findings(out)
