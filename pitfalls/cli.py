@@ -10,10 +10,13 @@ import json
 import sys
 from pathlib import Path
 
+from pitfalls import scenarios
+
 
 def _check(args: argparse.Namespace) -> int:
+    from pitfalls.checks import findings_for_path
     from pitfalls.evidence.render import findings_text
-    from pitfalls.templates.loader import InputError, findings_for_path
+    from pitfalls.templates import InputError
 
     try:
         findings = findings_for_path(Path(args.path), cfn_lint=args.cfn_lint)
@@ -38,6 +41,30 @@ def _list_checks(args: argparse.Namespace) -> int:
     return 0
 
 
+def _verify(args: argparse.Namespace) -> int:
+    """Read a deployed stack back: every resource against its template, and the taught properties."""
+    from pitfalls.emulator import deploy, process
+    from pitfalls.emulator.verify import Clients, verify_stack
+    from pitfalls.evidence.readback import taught_properties
+
+    if args.target == "aws":
+        deploy.aws_target(doing="read AWS")  # refuses missing or fake credentials, in one line
+        clients = Clients.for_aws()
+    else:
+        clients = Clients(process.require().endpoint)
+    try:
+        report = verify_stack(clients, args.stack)
+        facts = taught_properties(clients, args.stack)
+    except clients.cloudformation.exceptions.ClientError as exc:
+        raise process.EmulatorError(f"stack {args.stack}: {exc}") from None
+    print(facts)
+    print(f"{len(report.checked)} resources read back; {len(report.problems)} differ from the "
+          "template")
+    for problem in report.problems:
+        print("  -", problem)
+    return 1 if report.problems else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pitfalls", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -45,19 +72,29 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="check a template or a cdk.out directory")
     p.add_argument("path", help="a .json/.yaml/.yml template or a cdk.out directory")
     p.add_argument("--format", choices=("text", "json"), default="text")
-    p.add_argument("--scenario", type=int, choices=range(1, 15), metavar="N",
-                   help="only findings of scenario N (1-14)")
+    p.add_argument("--scenario", type=int, choices=scenarios.numbers(), metavar="N",
+                   help=f"only findings of scenario N ({scenarios.span()})")
     p.add_argument("--cfn-lint", action="store_true",
                    help="also run cfn-lint (adds about 1.5 s)")
     p.set_defaults(fn=_check)
 
     p = sub.add_parser("checks", help="list our checks")
-    p.add_argument("--scenario", type=int, metavar="N")
+    p.add_argument("--scenario", type=int, choices=scenarios.numbers(), metavar="N",
+                   help=f"only the checks of scenario N ({scenarios.span()})")
     p.set_defaults(fn=_list_checks)
 
-    from pitfalls.emulator.cli import register as register_emulator  # no moto/boto3 at import
+    from pitfalls.emulator.cli import guarded  # no moto/boto3 at import
+    from pitfalls.emulator.cli import register as register_emulator
 
     register_emulator(sub)
+    p = sub.add_parser(
+        "verify", help="read a deployed stack back through the service APIs (exit 1 on a "
+                       "difference from its template)")
+    p.add_argument("--target", choices=("local", "aws"), default="local")
+    p.add_argument("--stack", default="PipelinePitfalls-dev",
+                   help="stack name (default: PipelinePitfalls-dev)")
+    p.set_defaults(fn=guarded(_verify))
+
     from pitfalls.learner.cli import register as register_learner  # progress, reset, doctor
 
     register_learner(sub)

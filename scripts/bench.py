@@ -48,7 +48,7 @@ def main() -> int:
     print("   full pipeline, warm:            ",
           fmt(timed(lambda: synth_app(lambda app: PipelineStack(app, "P")), 10)))
     from pitfalls.checks import run_checks
-    from pitfalls.templates.template import Template
+    from pitfalls.templates import Template
 
     tpl = Template(synth_app(lambda app: PipelineStack(app, "P"))["P"].template, "P")
     print("   our checks on the full pipeline: ", fmt(timed(lambda: run_checks(tpl), 10)))

@@ -32,8 +32,10 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-NOTEBOOKS = ROOT / "notebooks"
-SCENARIOS = range(1, 15)
+
+from pitfalls import scenarios  # noqa: E402
+
+SCENARIOS = scenarios.numbers()
 # What `latest` upgrades; everything else stays at the pins of pyproject.toml.
 UPGRADED = ("aws-cdk-lib", "cdk-nag", "cfn-lint", "moto[server]")
 VERSIONS = ("aws-cdk-lib", "constructs", "jsii", "cdk-nag", "cfn-lint", "moto", "boto3")
@@ -58,8 +60,7 @@ def normalized_hash(template: dict[str, Any]) -> str:
 
 
 def _cells(n: int, *tags: str) -> list[str]:
-    (path,) = sorted(NOTEBOOKS.glob(f"{n:02d}_*.ipynb"))
-    cells = json.loads(path.read_text())["cells"]
+    cells = json.loads(scenarios.scenario(n).path.read_text())["cells"]
     return [
         "".join(c["source"])
         for c in cells
@@ -280,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("probe", help="record what each scenario does in this environment")
     p.add_argument("--out", required=True, help="where to write the probe (JSON)")
-    p.add_argument("--scenarios", help="comma-separated numbers (default: 1-14)")
+    p.add_argument("--scenarios", help=f"comma-separated numbers (default: {scenarios.span()})")
     c = sub.add_parser("compare", help="what changed between two probes (exit 1: something did)")
     c.add_argument("pinned")
     c.add_argument("latest")
@@ -297,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"--scenarios takes comma-separated numbers, not {args.scenarios!r}")
         unknown = [n for n in wanted if n not in SCENARIOS]
         if unknown:
-            parser.error(f"no scenario {unknown[0]} (1-14)")
+            parser.error(f"no scenario {unknown[0]} ({scenarios.span()})")
         t0 = time.perf_counter()
         data = probe(wanted)
         Path(args.out).write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")

@@ -40,9 +40,11 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from instructor_guide_stops import STOPS, Stop  # noqa: E402
 
+from pitfalls import scenarios  # noqa: E402
+
 GUIDE = ROOT / "docs" / "instructor-guide.md"
 TIMES = ROOT / "docs" / "notebook-times.json"
-NOTEBOOKS = ROOT / "notebooks"
+FINAL = scenarios.final().number
 
 # Estimates (minutes), not measurements: reading the notebook and talking it through, and the
 # exercise including hints. Rough guides for a room of developers who know some Python and AWS.
@@ -62,7 +64,7 @@ ESTIMATES: dict[int, tuple[int, int]] = {
     12: (15, 10),
     13: (10, 10),
     14: (15, 10),
-    15: (25, 0),  # eight sections: deploy, read-back, release, bad release, rollback, destroy
+    FINAL: (25, 0),  # eight sections: deploy, read-back, release, bad release, rollback, destroy
 }
 
 # The agendas: a notebook number, or (label, minutes) for a break or a wrap-up.
@@ -70,13 +72,13 @@ Slot = int | tuple[str, int]
 AGENDAS: dict[str, tuple[str, list[Slot]]] = {
     "half-day": (
         "09:00",
-        [0, 1, 7, 2, ("Break", 15), 3, 6, 8, 15, ("Questions, what to do next", 10)],
+        [0, 1, 7, 2, ("Break", 15), 3, 6, 8, FINAL, ("Questions, what to do next", 10)],
     ),
     "full-day": (
         "09:00",
         [
             0, 1, 2, 3, ("Break", 15), 4, 5, 6, ("Lunch", 60), 7, 8, 9, 10,
-            ("Break", 15), 11, 12, 13, 14, ("Break", 10), 15, ("Questions, what to do next", 15),
+            ("Break", 15), 11, 12, 13, 14, ("Break", 10), FINAL, ("Questions, what to do next", 15),
         ],
     ),
 }
@@ -86,12 +88,11 @@ AGENDAS: dict[str, tuple[str, list[Slot]]] = {
 
 
 def notebook_path(n: int) -> Path:
-    (path,) = sorted(NOTEBOOKS.glob(f"{n:02d}_*.ipynb"))
-    return path
+    return scenarios.notebook(str(n)).path
 
 
 def numbers() -> list[int]:
-    return sorted(int(p.name[:2]) for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    return [nb.number for nb in scenarios.notebooks()]
 
 
 def cells(n: int) -> list[dict[str, Any]]:
@@ -299,7 +300,7 @@ def blocks(times: dict[str, Any]) -> dict[str, str]:
     for n in numbers():
         out[f"objectives-{n:02d}"] = render_objectives(n)
         out[f"time-{n:02d}"] = render_time(n, times)
-        if 1 <= n <= 14:
+        if n in scenarios.numbers():
             out[f"mistakes-{n:02d}"] = render_mistakes(n, outcomes(n))
     return out
 

@@ -24,9 +24,9 @@ def notebook_cells(path: Path, tag: str) -> list[str]:
 
 
 def scenario_notebook(number: int) -> Path:
-    found = sorted(NOTEBOOKS.glob(f"{number:02d}_*.ipynb"))
-    assert found, f"no notebook for scenario {number}"
-    return found[0]
+    from pitfalls.scenarios import scenario
+
+    return scenario(number).path
 
 
 def run_tagged_cells(path: Path, *tags: str) -> dict[str, Any]:

@@ -16,8 +16,7 @@ import pytest
 from conftest import FIXTURES, ROOT
 
 from pitfalls.architecture import Diagram, architecture, text_width, wrap
-from pitfalls.templates.loader import load_template_file
-from pitfalls.templates.template import PIPELINE, Template, pipeline_actions, ref_target, refs_in
+from pitfalls.templates import PIPELINE, Template, load_template_file, pipeline_actions, ref_target, refs_in
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -69,7 +69,7 @@ def test_finally_blocks_and_runtime_versions() -> None:
 
 
 def test_a_template_parses_each_buildspec_once() -> None:
-    from pitfalls.templates.template import Template
+    from pitfalls.templates import Template
 
     t = Template({"Resources": {
         "P": {"Type": "AWS::CodeBuild::Project",

@@ -132,7 +132,7 @@ def test_failure_alerts_send_failed_builds_to_the_topic() -> None:
 
 def test_stack_composes_the_four_concerns_and_is_clean() -> None:
     from pitfalls.checks import run_checks
-    from pitfalls.templates.template import Template as Plain
+    from pitfalls.templates import Template as Plain
 
     app = App(context={"aws:cdk:enable-path-metadata": True})  # paths say which scope made what
     stack = DeliveryStack(app, "Delivery", props=DeliveryAppProps(stage="dev"))

@@ -36,7 +36,7 @@ def test_node_major_follows_the_lambda_runtime() -> None:
 def test_every_pipeline_project_pins_node_and_runs_small_linux() -> None:
 
     from pitfalls.evidence.synth import synth_app
-    from pitfalls.templates.buildspec import project_buildspec
+    from pitfalls.templates import project_buildspec
     from solutions.codebuild_configuration import NODE_MAJOR
     from solutions.pipeline import PipelineStack
 
@@ -82,7 +82,7 @@ def test_token_bearing_buildspecs_are_read() -> None:
     """A buildspec with a reference in it (Fn::Join) is read like a plain one: scenario 04's
     checks flag it when it is wrong and pass it when it is right."""
     from pitfalls.checks import run_checks
-    from pitfalls.templates.template import Template
+    from pitfalls.templates import Template
 
     wrong = run_checks(Template(_tests_with_reports("20", artifacts=False)), scenario=4)
     assert {(f.check, f.resource) for f in wrong} == {
@@ -97,7 +97,7 @@ def test_runtime_mismatch_judges_by_the_application_function() -> None:
     from conftest import FIXTURES
 
     from pitfalls.checks import REGISTRY
-    from pitfalls.templates.loader import load_template_file
+    from pitfalls.templates import load_template_file
 
     t = load_template_file(FIXTURES / "checks" / "PP04-RUNTIME-MISMATCH" / "noncompliant.yaml")
     found = {f.resource: f.message for f in REGISTRY["PP04-RUNTIME-MISMATCH"].run(t)}

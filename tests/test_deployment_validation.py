@@ -156,7 +156,7 @@ def test_the_validated_pipeline_has_no_findings_of_ours() -> None:
     from pitfalls.checks import run_checks
     from pitfalls.checks.tools import cfn_lint_findings
     from pitfalls.learner.exercise import synth_in_harness
-    from pitfalls.templates.template import Template
+    from pitfalls.templates import Template
     from solutions.deployment_validation import ValidatedDeployment
 
     template = Template(synth_in_harness(14, ValidatedDeployment, nag=False).template)

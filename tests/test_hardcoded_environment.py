@@ -50,7 +50,7 @@ def _two_stages(app: Any) -> None:
 
 def test_dev_and_prod_share_no_physical_name() -> None:
     from pitfalls.checks.s03_hardcoded_environment import physical_names
-    from pitfalls.templates.template import Template
+    from pitfalls.templates import Template
 
     rs = synth_app(_two_stages, nag=False)
     dev, prod = (physical_names(Template(rs[s].template, s)) for s in ("S-dev", "S-prod"))
@@ -85,8 +85,8 @@ def test_checker_reads_the_environment_from_the_manifest(tmp_path: Path) -> None
 
     import aws_cdk as cdk
 
+    from pitfalls.checks import findings_for_path
     from pitfalls.evidence.synth import SYNTH_CONTEXT
-    from pitfalls.templates.loader import findings_for_path
 
     out = tmp_path / "cdk.out"
     app = cdk.App(outdir=str(out), context=SYNTH_CONTEXT)

@@ -15,13 +15,15 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import instructor_guide as guide  # noqa: E402
 from instructor_guide_stops import STOPS, Stop  # noqa: E402
 
+from pitfalls import scenarios  # noqa: E402
+
 
 def test_committed_guide_is_up_to_date() -> None:
     assert guide.GUIDE.read_text() == guide.render(), "stale: run python scripts/instructor_guide.py"
 
 
 def test_every_scenario_has_half_fixes_and_each_changes_the_code() -> None:
-    assert sorted(STOPS) == list(range(1, 15))
+    assert sorted(STOPS) == list(scenarios.numbers())
     for n, stops in STOPS.items():
         assert len(stops) >= 3, f"scenario {n}: fewer than three typical stops"
         start = guide.starter(n)

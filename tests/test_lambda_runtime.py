@@ -14,7 +14,7 @@ from conftest import ROOT
 from pitfalls.checks import REGISTRY
 from pitfalls.checks import s05_lambda_runtime as s05
 from pitfalls.evidence.node import load_handler, load_inline_handler
-from pitfalls.templates.template import Template
+from pitfalls.templates import Template
 
 
 def test_lifecycle_table_is_read_from_cfn_lint_without_importing_it() -> None:

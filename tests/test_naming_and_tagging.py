@@ -21,7 +21,7 @@ from pitfalls.checks.s09_naming_and_tagging import (
     tag_keys,
     tag_property,
 )
-from pitfalls.templates.template import Template
+from pitfalls.templates import Template
 from solutions.naming_and_tagging import NAME_LIMITS, Naming
 
 

@@ -6,14 +6,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import NOTEBOOKS, notebook_cells, run_tagged_cells, scenario_notebook
+from conftest import notebook_cells, run_tagged_cells, scenario_notebook
 
+from pitfalls import scenarios
 from pitfalls.learner.exercise import get, grade
 
-# Every scenario notebook that exists (01-14) is held to the pattern.
-SCENARIOS = sorted(
-    int(p.name[:2]) for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb") if 1 <= int(p.name[:2]) <= 14
-)
+# Every scenario of the registry is held to the pattern.
+SCENARIOS = scenarios.numbers()
 ROLES = ("broken", "evidence", "fixed", "exercise")
 
 
@@ -74,7 +73,7 @@ def test_exercise_cell_uses_the_magic(n: int) -> None:
 
 
 def test_every_notebook_has_committed_outputs() -> None:
-    for path in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
+    for path in (nb.path for nb in scenarios.notebooks()):
         nb = json.loads(path.read_text())
         code = [c for c in nb["cells"] if c["cell_type"] == "code"]
         assert all(c.get("execution_count") for c in code), f"{path.name} has unexecuted cells"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from pitfalls import scenarios
 from pitfalls.checks import run_checks
 from pitfalls.evidence.synth import synth_app
-from pitfalls.templates.template import Template
+from pitfalls.templates import Template
 from solutions.pipeline import PipelineStack
 
 
@@ -15,7 +16,7 @@ def test_full_pipeline_has_no_findings_of_ours() -> None:
 
 def test_full_pipeline_clean_for_the_written_scenarios() -> None:
     r = synth_app(lambda app: PipelineStack(app, "P"))["P"]
-    for scenario in range(1, 15):
+    for scenario in scenarios.numbers():
         assert r.findings_for(scenario) == [], scenario
 
 

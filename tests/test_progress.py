@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 from conftest import NOTEBOOKS, ROOT
 
+from pitfalls import scenarios
 from pitfalls.checks.findings import Finding
 from pitfalls.learner import progress
-from pitfalls.learner.exercise import Grade, run_cell
+from pitfalls.learner.exercise import Grade, record_grade, run_cell
 from pitfalls.learner.progress import Progress, load, mistakes, record, show_progress
 
 
@@ -59,7 +60,7 @@ def test_scratch_file_for_maintainers_runs(pfile: Path) -> None:
 
 def test_every_exercise_has_its_notebook() -> None:
     names = progress.exercises()
-    assert sorted(names) == list(range(1, 15))
+    assert sorted(names) == list(scenarios.numbers())
     for n, name in names.items():
         assert name.startswith(f"{n:02d}_") and (NOTEBOOKS / f"{name}.ipynb").is_file(), name
 
@@ -82,8 +83,8 @@ def test_attempts_first_pass_and_last_failure(pfile: Path) -> None:
 
 def test_failure_lines_are_one_line_each(pfile: Path) -> None:
     f = Finding(7, "PP07-SOURCE-NOT-VERSIONED", "B", "error", "not\nversioned")
-    assert progress.failure_lines(Grade(False, [f])) == ["PP07-SOURCE-NOT-VERSIONED: not\nversioned"]
-    assert progress.failure_lines(Grade(False, error="x")) == ["x"]
+    assert Grade(False, [f]).failure_lines() == ["PP07-SOURCE-NOT-VERSIONED: not\nversioned"]
+    assert Grade(False, error="x").failure_lines() == ["x"]
     record(7, False, ["a\nb   c", "y" * 1000])
     lines = load()[7].last_failure
     assert lines[0] == "a b c" and len(lines[1]) == progress.MAX_MESSAGE
@@ -120,7 +121,7 @@ def test_corrupt_file_is_kept_aside_not_overwritten(
         pfile: Path, capsys: pytest.CaptureFixture[str], text: str) -> None:
     pfile.parent.mkdir(parents=True)
     pfile.write_text(text)
-    progress.record_grade(3, Grade(False, error="boom"))
+    record_grade(3, Grade(False, error="boom"))
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "kept it as progress.json.unreadable-" in err[0]
     (kept,) = pfile.parent.glob("progress.json.unreadable-*")
@@ -137,7 +138,7 @@ def test_a_failed_write_leaves_the_old_file_whole(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(progress.os, "replace", disk_full)
-    progress.record_grade(5, Grade(False, error="x"))
+    record_grade(5, Grade(False, error="x"))
     assert "no space left on device" in capsys.readouterr().err
     assert pfile.read_text() == before
     assert sorted(p.name for p in pfile.parent.iterdir()) == ["progress.json", "progress.json.lock"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pitfalls.templates.template import refs_in, refs_in_order
+from pitfalls.templates import refs_in, refs_in_order
 
 
 def test_refs_in_order_reads_refs_getatts_and_sub_but_not_its_escapes() -> None:

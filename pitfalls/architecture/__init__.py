@@ -38,7 +38,7 @@ from pitfalls.architecture.model import (
 from pitfalls.architecture.reading import Builder
 from pitfalls.architecture.svg import render_svg
 from pitfalls.architecture.text import render_text
-from pitfalls.templates.template import Template
+from pitfalls.templates import Template
 
 __all__ = [
     "FONT",
@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     import sys
     from pathlib import Path
 
-    from pitfalls.templates.loader import InputError, load_path
+    from pitfalls.templates import InputError, load_path
 
     args = sys.argv[1:] if argv is None else argv
     if not 1 <= len(args) <= 2:

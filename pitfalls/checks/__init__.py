@@ -11,9 +11,10 @@ import importlib
 import pkgutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from pitfalls.checks.findings import Finding, sort_findings
-from pitfalls.templates.template import Template
+from pitfalls.templates import Template
 
 Violation = tuple[str, str]
 CheckFn = Callable[[Template], Iterable[Violation]]
@@ -80,4 +81,21 @@ def run_checks(template: Template, scenario: int | None = None) -> list[Finding]
     for c in all_checks():
         if scenario is None or c.scenario == scenario:
             out.extend(c.run(template))
+    return sort_findings(out)
+
+
+def findings_for_path(path: Path, *, cfn_lint: bool = False) -> list[Finding]:
+    """Our checks (and the tools' reports found beside the templates) on every template at path."""
+    from pitfalls.checks.tools import cfn_lint_findings, report_findings
+    from pitfalls.templates import load_path
+
+    templates, report = load_path(path)
+    out: list[Finding] = []
+    for t in templates:
+        out.extend(run_checks(t))
+        if cfn_lint:
+            out.extend(cfn_lint_findings(t))
+    if report:
+        found, _ = report_findings(report, {t.name: t for t in templates})
+        out.extend(found)
     return sort_findings(out)

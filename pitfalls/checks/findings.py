@@ -12,7 +12,7 @@ SEVERITIES = ("error", "warning", "info")
 class Finding:
     """One thing wrong with one resource, said by one rule of one tool."""
 
-    scenario: int  # 1-14; 0 when no scenario of the course covers it
+    scenario: int  # a scenario's number (pitfalls.scenarios); 0 when none covers it
     check: str  # rule id in its tool's own naming: PP07-..., AwsSolutions-S10, E2531
     resource: str  # logical id in the template ("" for template-level findings)
     severity: str  # error | warning | info

@@ -10,7 +10,7 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterator
 
-from pitfalls.templates.template import Json, Template, as_list, ref_target, refs_in
+from pitfalls.templates import Json, Template, as_list, ref_target, refs_in
 
 
 def role_of(t: Template, role_value: Json) -> str | None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pitfalls.checks import Violation, check
-from pitfalls.templates.template import PIPELINE, Template, pipeline_actions
-from pitfalls.templates.template import PipelineAction as Action
+from pitfalls.templates import PIPELINE, Template, pipeline_actions
+from pitfalls.templates import PipelineAction as Action
 
 
 def pipelines(t: Template) -> Iterator[tuple[str, list[Action]]]:

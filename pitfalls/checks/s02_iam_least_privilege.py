@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pitfalls.checks import Violation, check
-from pitfalls.templates.template import Json, Template, as_list, ref_target, refs_in
+from pitfalls.templates import Json, Template, as_list, ref_target, refs_in
 
 ROLE = "AWS::IAM::Role"
 POLICY_TYPES = ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 
 from pitfalls.checks import Violation, check
-from pitfalls.templates.template import Json, Template
+from pitfalls.templates import Json, Template
 
 REGION_RE = re.compile(
     r"(?<![a-z0-9-])(?:af|ap|ca|cn|eu|eusc|il|me|mx|sa|us|us-gov|us-iso|us-isob)-"

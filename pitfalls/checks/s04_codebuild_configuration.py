@@ -14,8 +14,7 @@ from collections.abc import Iterator
 
 from pitfalls.checks import Violation, check
 from pitfalls.checks.s05_lambda_runtime import application_functions, node_major
-from pitfalls.templates.buildspec import BuildSpec
-from pitfalls.templates.template import PIPELINE, Json, Template, pipeline_actions
+from pitfalls.templates import PIPELINE, BuildSpec, Json, Template, pipeline_actions
 
 PROJECT = "AWS::CodeBuild::Project"
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from pitfalls.checks import Violation, check
-from pitfalls.templates.template import Json, Template, refs_in
+from pitfalls.templates import Json, Template, refs_in
 
 FUNCTION = "AWS::Lambda::Function"
 LIFECYCLE_FILE = ("data", "AdditionalSpecs", "LmbdRuntimeLifecycle.json")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from pitfalls.checks import Violation, check
 from pitfalls.checks.s01_incomplete_pipeline_stages import pipelines
-from pitfalls.templates.template import Json, Template, as_list, ref_target, refs_in
+from pitfalls.templates import Json, Template, as_list, ref_target, refs_in
 
 PIPELINE = "AWS::CodePipeline::Pipeline"
 RULE = "AWS::Events::Rule"

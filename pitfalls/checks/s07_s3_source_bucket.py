@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pitfalls.checks import Violation, check
-from pitfalls.templates.template import PIPELINE, Json, Template, as_list, pipeline_actions, ref_target
+from pitfalls.templates import PIPELINE, Json, Template, as_list, pipeline_actions, ref_target
 
 BUCKET = "AWS::S3::Bucket"
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pitfalls.checks import Violation, check
 from pitfalls.checks.s01_incomplete_pipeline_stages import pipelines
 from pitfalls.checks.s05_lambda_runtime import application_functions
-from pitfalls.templates.template import Json, Template, as_list, pipeline_actions, ref_target, refs_in
+from pitfalls.templates import Json, Template, as_list, pipeline_actions, ref_target, refs_in
 
 ALIAS = "AWS::Lambda::Alias"
 VERSION = "AWS::Lambda::Version"

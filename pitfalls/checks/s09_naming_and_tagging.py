@@ -22,7 +22,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from pitfalls.checks import Violation, check
-from pitfalls.templates.template import Json, Template
+from pitfalls.templates import Json, Template
 
 # The tag keys every taggable resource must carry; `PITFALLS_REQUIRED_TAGS=Project,Environment,Owner`
 # (comma-separated) replaces them, and `requiring_tags(...)` does so for a block of code.

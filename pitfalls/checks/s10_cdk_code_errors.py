@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 
 from pitfalls.checks import Violation, check
-from pitfalls.templates.template import Template
+from pitfalls.templates import Template
 
 # The concerns of a delivery app, by the service a resource belongs to. Services that serve
 # another (IAM, KMS, Logs) belong with what they serve and are not a concern of their own.

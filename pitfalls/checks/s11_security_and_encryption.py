@@ -17,7 +17,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from pitfalls.checks import Violation, check
-from pitfalls.templates.template import Json, Template, as_list, pipeline_actions, ref_target
+from pitfalls.templates import Json, Template, as_list, pipeline_actions, ref_target
 
 KEY = "AWS::KMS::Key"
 ALIAS = "AWS::KMS::Alias"

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pitfalls.checks import Violation, check
 from pitfalls.checks.s07_s3_source_bucket import source_buckets
 from pitfalls.checks.s11_security_and_encryption import flat
-from pitfalls.templates.template import Json, Template, as_list, ref_target, refs_in
+from pitfalls.templates import Json, Template, as_list, ref_target, refs_in
 
 LOG_GROUP = "AWS::Logs::LogGroup"
 FUNCTION = "AWS::Lambda::Function"

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 
 from pitfalls.checks import Violation, check
 from pitfalls.checks.grants import allows, role_of
-from pitfalls.templates.buildspec import BuildSpec, report_group_ref
-from pitfalls.templates.template import PIPELINE, Template, as_list, pipeline_actions
+from pitfalls.templates import PIPELINE, BuildSpec, Template, as_list, pipeline_actions, report_group_ref
 
 PROJECT = "AWS::CodeBuild::Project"
 REPORT_GROUP = "AWS::CodeBuild::ReportGroup"

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from pitfalls.checks import Violation, check
 from pitfalls.checks.grants import allows, role_of
-from pitfalls.templates.template import Json, PipelineAction, Template, as_list, pipeline_actions, ref_target
+from pitfalls.templates import Json, PipelineAction, Template, as_list, pipeline_actions, ref_target
 
 ALIAS = "AWS::Lambda::Alias"
 GROUP = "AWS::CodeDeploy::DeploymentGroup"

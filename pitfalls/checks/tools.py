@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from pitfalls.checks.findings import Finding
-from pitfalls.templates.template import Template
+from pitfalls.templates import Template
 
 # Scenario of each tool rule we teach; anything else falls back to the resource type.
 RULE_SCENARIOS: dict[str, int] = {

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 
-def _guarded(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+def guarded(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         from pitfalls.emulator.process import EmulatorError
 
@@ -77,29 +77,6 @@ def _destroy(args: argparse.Namespace) -> int:
     return deploy.destroy_local(app, args.stack, args.context)
 
 
-def _verify(args: argparse.Namespace) -> int:
-    from pitfalls.emulator import deploy, process
-    from pitfalls.emulator.verify import Clients, verify_stack
-    from pitfalls.evidence.readback import taught_properties
-
-    if args.target == "aws":
-        deploy.aws_target(doing="read AWS")  # refuses missing or fake credentials, in one line
-        clients = Clients.for_aws()
-    else:
-        clients = Clients(process.require().endpoint)
-    try:
-        report = verify_stack(clients, args.stack)
-        facts = taught_properties(clients, args.stack)
-    except clients.cloudformation.exceptions.ClientError as exc:
-        raise process.EmulatorError(f"stack {args.stack}: {exc}") from None
-    print(facts)
-    print(f"{len(report.checked)} resources read back; {len(report.problems)} differ from the "
-          "template")
-    for problem in report.problems:
-        print("  -", problem)
-    return 1 if report.problems else 0
-
-
 def _port(text: str) -> int:
     try:
         value = int(text)
@@ -124,16 +101,16 @@ def _target_args(p: argparse.ArgumentParser) -> None:
 
 
 def register(subparsers: Any) -> None:
-    """Add `emulator`, `deploy`, `verify` and `destroy` to the `python -m pitfalls` parser."""
+    """Add `emulator`, `deploy` and `destroy` to the `python -m pitfalls` parser."""
     p = subparsers.add_parser("emulator", help="the local AWS: start, status, stop")
     sub = p.add_subparsers(dest="emulator_command", required=True)
     s = sub.add_parser("start", help="start it in the background (prints the endpoint URL)")
     s.add_argument("--port", type=_port, help="port on 127.0.0.1 (default: a free one)")
-    s.set_defaults(fn=_guarded(_start))
+    s.set_defaults(fn=guarded(_start))
     s = sub.add_parser("status", help="is it running, and where (exit 1 when not)")
-    s.set_defaults(fn=_guarded(_status))
+    s.set_defaults(fn=guarded(_status))
     s = sub.add_parser("stop", help="stop the one we started")
-    s.set_defaults(fn=_guarded(_stop))
+    s.set_defaults(fn=guarded(_stop))
 
     p = subparsers.add_parser("deploy", help="cdk bootstrap + deploy, to the local AWS or AWS")
     _target_args(p)
@@ -143,16 +120,8 @@ def register(subparsers: Any) -> None:
                    help="with --target aws: run cdk bootstrap first")
     p.add_argument("--parameters", action="append", default=[], metavar="KEY=VALUE",
                    help="stack parameter, e.g. NotificationEmail=team@example.com (repeatable)")
-    p.set_defaults(fn=_guarded(_deploy))
-
-    p = subparsers.add_parser(
-        "verify", help="read a deployed stack back through the service APIs (exit 1 on a "
-                       "difference from its template)")
-    p.add_argument("--target", choices=("local", "aws"), default="local")
-    p.add_argument("--stack", default="PipelinePitfalls-dev",
-                   help="stack name (default: PipelinePitfalls-dev)")
-    p.set_defaults(fn=_guarded(_verify))
+    p.set_defaults(fn=guarded(_deploy))
 
     p = subparsers.add_parser("destroy", help="cdk destroy, on the local AWS or AWS")
     _target_args(p)
-    p.set_defaults(fn=_guarded(_destroy))
+    p.set_defaults(fn=guarded(_destroy))

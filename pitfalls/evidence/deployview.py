@@ -19,7 +19,7 @@ from pitfalls.checks.s14_deployment_validation import (
     last_stage_actions,
 )
 from pitfalls.evidence.render import STYLE, FindingsTable, SideBySide, to_yaml
-from pitfalls.templates.template import Template, ref_target
+from pitfalls.templates import Template, ref_target
 
 if TYPE_CHECKING:
     from pitfalls.evidence.synth import SynthResult

@@ -14,7 +14,7 @@ from pitfalls.checks.s09_naming_and_tagging import (
 )
 from pitfalls.evidence.render import STYLE
 from pitfalls.evidence.synth import SynthResult
-from pitfalls.templates.template import Template
+from pitfalls.templates import Template
 
 # Where a clash bites: S3 bucket names are global (per partition), the rest per account+Region.
 _SCOPE = {"AWS::S3::Bucket": "every account"}

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from pitfalls import _env
 from pitfalls.evidence.render import STYLE
-from pitfalls.templates.template import Template
+from pitfalls.templates import Template
 
 if TYPE_CHECKING:
     from pitfalls.evidence.synth import SynthResult
@@ -225,7 +225,7 @@ class TextFile:
 def test_action_buildspec(result: SynthResult) -> tuple[str, dict[str, object]]:
     """(project logical id, parsed buildspec) of the pipeline's first pre-deploy Test action."""
     from pitfalls.checks.s13_test_integration import codebuild_actions
-    from pitfalls.templates.buildspec import report_group_ref
+    from pitfalls.templates import report_group_ref
 
     t = Template(result.template)
     for action in codebuild_actions(t):

@@ -80,7 +80,7 @@ class StageFlow:
     """A pipeline's stages in one line each: actions, their category and provider, artifacts."""
 
     def __init__(self, result: SynthResult) -> None:
-        from pitfalls.templates.template import pipeline_actions
+        from pitfalls.templates import pipeline_actions
 
         lines = []
         for lid, body in result.resources("AWS::CodePipeline::Pipeline").items():
@@ -124,7 +124,7 @@ def physical_names(*results: SynthResult) -> Table:
     """The physical names each stack gives its nameable resources, one column per stack."""
     from pitfalls.checks.s03_hardcoded_environment import NAME_PROPS
     from pitfalls.checks.s03_hardcoded_environment import physical_names as names_of
-    from pitfalls.templates.template import Template
+    from pitfalls.templates import Template
 
     per_stack = [names_of(Template(r.template, r.stack)) for r in results]
     types: dict[str, str] = {}

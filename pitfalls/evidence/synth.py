@@ -20,7 +20,7 @@ from pitfalls import _env
 from pitfalls.checks import run_checks
 from pitfalls.checks.findings import Finding, sort_findings
 from pitfalls.checks.tools import report_findings, scenario_for
-from pitfalls.templates.template import Template, concrete_env
+from pitfalls.templates import Template, concrete_env
 
 _env.configure()
 

@@ -66,6 +66,13 @@ def _doctor(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _first_last() -> str:
+    from pitfalls.scenarios import notebooks
+
+    every = notebooks()
+    return f"{every[0].label}-{every[-1].label}"
+
+
 def register(subparsers: Any) -> None:
     """Add `progress`, `reset` and `doctor` to the `python -m pitfalls` parser."""
     p = subparsers.add_parser("progress", help="which exercises you have passed")
@@ -77,7 +84,8 @@ def register(subparsers: Any) -> None:
     p.set_defaults(fn=_progress)
 
     p = subparsers.add_parser("reset", help="restore a notebook as shipped; your copy is saved first")
-    p.add_argument("notebook", help="its number (00-15) or file name, e.g. 07 or 07_s3_source_bucket.ipynb")
+    p.add_argument("notebook", help=f"its number ({_first_last()}) or file name, e.g. 07 or "
+                                  "07_s3_source_bucket.ipynb")
     p.add_argument("--from", dest="ref", default="HEAD", metavar="REF",
                    help="the git revision to restore from (default: HEAD)")
     p.add_argument("--force", action="store_true",

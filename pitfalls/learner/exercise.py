@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import re
+import sys
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -55,6 +56,12 @@ class Grade:
         lines = [f"✘ Not yet: {len(self.findings)} finding(s) left."]
         lines += [f"  - {f.check} on {f.resource or 'the stack'}: {f.message}" for f in self.findings]
         return "\n".join(lines)
+
+    def failure_lines(self) -> list[str]:
+        """The one-line messages of a failed grade: the error, or one line per finding left."""
+        if self.error:
+            return [self.error]
+        return [f"{f.check}: {f.message}" for f in self.findings]
 
 
 EXERCISES: dict[int, Exercise] = {}
@@ -216,8 +223,6 @@ def run_cell(scenario: int, source: str, namespace: dict[str, Any]) -> Grade:
             else:
                 g = grade(scenario, cls)
     display(Feedback(ex, g))
-    from pitfalls.learner.progress import record_grade
-
     record_grade(scenario, g)  # never raises: a progress problem must not hide the grade
     if not g.passed:
         try:
@@ -225,6 +230,20 @@ def run_cell(scenario: int, source: str, namespace: dict[str, Any]) -> Grade:
         except ImportError:  # no ipywidgets: the text hint() still works
             pass
     return g
+
+
+def record_grade(scenario: int, g: Grade) -> None:
+    """Record a grade in the learner's progress file. Never raises: a problem is one line on stderr."""
+    from pitfalls.learner import progress
+
+    try:
+        notes = progress.record(scenario, g.passed, g.failure_lines())
+    except progress.ProgressError as exc:
+        notes = [f"{exc} (your answer was graded; only the progress record is missing)"]
+    except Exception as exc:  # recording must never break grading, whatever went wrong
+        notes = [f"cannot record progress: {type(exc).__name__}: {exc}"]
+    for note in notes:
+        print(f"Progress: {note}", file=sys.stderr)
 
 
 def load_ipython_extension(ipython: Any) -> None:

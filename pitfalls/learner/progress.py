@@ -21,17 +21,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pitfalls._env import ROOT
-
-if TYPE_CHECKING:
-    from pitfalls.learner.exercise import Grade
 
 ENV_VAR = "PITFALLS_PROGRESS_FILE"
 FORMAT = 1
 MAX_MESSAGE = 300  # characters of one failure line kept; a learner's file stays small
-_EXERCISES_DIR = Path(__file__).resolve().parent / "exercises"
 
 
 class ProgressError(Exception):
@@ -67,14 +63,10 @@ def scratch(name: str = "progress") -> Iterator[Path]:
 
 
 def exercises() -> dict[int, str]:
-    """Scenario number -> notebook name (without .ipynb), read from file names: no jsii, no CDK import.
+    """Scenario number -> notebook name (without .ipynb), from the scenario registry."""
+    from pitfalls.scenarios import scenarios
 
-    One name per scenario (CONTRIBUTING): `exercises/eNN_name.py` goes with `notebooks/NN_name.ipynb`.
-    """
-    found = {}
-    for p in sorted(_EXERCISES_DIR.glob("e[0-9][0-9]_*.py")):
-        found[int(p.name[1:3])] = p.stem[1:]
-    return found
+    return {s.number: s.stem for s in scenarios()}
 
 
 @dataclass
@@ -226,25 +218,6 @@ def record(scenario: int, passed: bool, failure: Iterable[str] = (), path: Path 
 def _one_line(message: str) -> str:
     line = " ".join(message.split())
     return line if len(line) <= MAX_MESSAGE else line[: MAX_MESSAGE - 1] + "…"
-
-
-def failure_lines(g: Grade) -> list[str]:
-    """The one-line messages of a failed grade: the error, or one line per finding left."""
-    if g.error:
-        return [g.error]
-    return [f"{f.check}: {f.message}" for f in g.findings]
-
-
-def record_grade(scenario: int, g: Grade) -> None:
-    """Record a grade from the exercise cell. Never raises: a problem is one line on stderr."""
-    try:
-        notes = record(scenario, g.passed, failure_lines(g))
-    except ProgressError as exc:
-        notes = [f"{exc} (your answer was graded; only the progress record is missing)"]
-    except Exception as exc:  # recording must never break grading, whatever went wrong
-        notes = [f"cannot record progress: {type(exc).__name__}: {exc}"]
-    for note in notes:
-        print(f"Progress: {note}", file=sys.stderr)
 
 
 # --- showing it --------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from pitfalls.templates.template import Json, as_list, ref_target
+from pitfalls.templates.refs import Json, as_list, ref_target
 
 PHASES = ("install", "pre_build", "build", "post_build")
 _PLACEHOLDER = "@@REF:{}@@"

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pitfalls.checks.findings import Finding
 from pitfalls.templates.template import Template
 
 
@@ -106,21 +105,3 @@ def _apply_manifest_env(outdir: Path, templates: list[Template]) -> None:
         if env.startswith("aws://"):
             account, _, region = env.removeprefix("aws://").partition("/")
             t.account, t.region = concrete_env(account, region)
-
-
-def findings_for_path(path: Path, *, cfn_lint: bool = False) -> list[Finding]:
-    """Our checks (and the tools' reports found beside the templates) on every template at path."""
-    from pitfalls.checks import run_checks
-    from pitfalls.checks.findings import sort_findings
-    from pitfalls.checks.tools import cfn_lint_findings, report_findings
-
-    templates, report = load_path(path)
-    out: list[Finding] = []
-    for t in templates:
-        out.extend(run_checks(t))
-        if cfn_lint:
-            out.extend(cfn_lint_findings(t))
-    if report:
-        found, _ = report_findings(report, {t.name: t for t in templates})
-        out.extend(found)
-    return sort_findings(out)

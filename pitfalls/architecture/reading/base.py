@@ -6,14 +6,7 @@ from __future__ import annotations
 import re
 
 from pitfalls.architecture.model import Card, Edge, Json, counted, service_of, type_name
-from pitfalls.templates.template import (
-    PIPELINE,
-    PipelineAction,
-    Template,
-    pipeline_actions,
-    ref_target,
-    refs_in_order,
-)
+from pitfalls.templates import PIPELINE, PipelineAction, Template, pipeline_actions, ref_target, refs_in_order
 
 _HASH = re.compile(r"(?<=[a-z0-9])[0-9A-F]{8}$")
 ALARM = "AWS::CloudWatch::Alarm"

@@ -6,7 +6,7 @@ import json
 
 from pitfalls.architecture.model import Card, Flow, Json, Panel
 from pitfalls.architecture.reading.base import ALARM, Reader, as_dict, as_str, as_text
-from pitfalls.templates.template import as_list, ref_target, refs_in_order
+from pitfalls.templates import as_list, ref_target, refs_in_order
 
 
 class EventsReader(Reader):

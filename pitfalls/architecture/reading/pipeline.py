@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pitfalls.architecture.model import Card, Json, Line, PipelineView, Stage, service_of, type_name
 from pitfalls.architecture.reading.base import Reader, as_dict, as_str
-from pitfalls.templates.template import PipelineAction, as_list, ref_target, refs_in_order
+from pitfalls.templates import PipelineAction, as_list, ref_target, refs_in_order
 
 _NAMED_CONFIG = {
     "S3Bucket": "AWS::S3::Bucket",

@@ -6,7 +6,7 @@ import re
 
 from pitfalls.architecture.model import Card, Flow, Json, Panel
 from pitfalls.architecture.reading.base import Reader, as_dict, as_str, as_text
-from pitfalls.templates.template import as_list, ref_target, refs_in_order
+from pitfalls.templates import as_list, ref_target, refs_in_order
 
 _CODEDEPLOY_CONFIG = re.compile(
     r"^(?:CodeDeployDefault\.)?(?:Lambda|ECS)(Canary|Linear)(\d+)Percent(\d+)Minutes?$"

@@ -6,7 +6,7 @@ import json
 
 from pitfalls.architecture.model import Card, Panel, counted
 from pitfalls.architecture.reading.base import ALARM, Reader, as_dict, as_str, as_text
-from pitfalls.templates.template import PIPELINE, as_list, ref_target, refs_in_order
+from pitfalls.templates import PIPELINE, as_list, ref_target, refs_in_order
 
 _IAM = ("AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::InstanceProfile")
 
