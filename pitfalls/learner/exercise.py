@@ -154,7 +154,8 @@ class Feedback:
         text = self.grade.summary()
         if not self.grade.passed:
             n = self.ex.scenario
-            text += f"\nHints: run `pitfalls.learner.exercise.hint({n}, 1)` (1, 2 or 3 for the solution)."
+            text += (f"\nHints: `from pitfalls.notebook import hint`, then `hint({n}, 1)` "
+                     "(1, 2 or 3 for the solution).")
         return text
 
     def _repr_html_(self) -> str:
