@@ -1,12 +1,13 @@
 # Pipeline Pitfalls: two commands do everything.
 #   make lab    set up (first run only) and open the course in JupyterLab
 #   make test   set up (first run only) and run every test: pytest and nbval over all notebooks
+#   (make test-fast: the inner loop for maintainers, under a minute)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_WORKERS ?= 2
 
-.PHONY: setup lab test lint bench refresh-outputs clean
+.PHONY: setup lab test test-fast lint bench refresh-outputs clean
 
 setup:
 	@$(PYTHON) scripts/setup.py
@@ -21,6 +22,10 @@ test: setup
 lint: setup
 	$(BIN)/ruff check pitfalls solutions tests scripts app.py
 	$(BIN)/mypy pitfalls solutions
+
+# The inner loop, under a minute: checks, CLI, solutions, exercises (no notebooks, no local AWS).
+test-fast: setup
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -q -m "not slow and not emulator and not network" tests
 
 bench: setup
 	$(BIN)/python scripts/bench.py

@@ -32,5 +32,31 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     os.environ["PITFALLS_PROGRESS_FILE"] = str(_SCRATCH / f"{name}.json")
 
 
+# The test tiers. `make test` runs every tier; `make test-fast` (the inner loop: checks, CLI,
+# solutions, exercises) leaves out what starts the local AWS, runs notebooks, builds environments
+# or runs whole apps. A module is `slow` when its tests take seconds each on 2 cores.
+SLOW_MODULES = {
+    "test_app.py", "test_architecture.py", "test_binder.py", "test_codebuild_configuration.py",
+    "test_deployment_validation.py", "test_doctor.py", "test_drift.py", "test_instructor_guide.py",
+    "test_lambda_app.py", "test_notebooks.py", "test_real_account.py", "test_synth.py",
+    "test_versioning_and_rollback.py",
+}
+NETWORK_MODULES = {"test_binder.py"}  # installs from the package registries
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        path = item.path
+        if path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.notebook)
+            item.add_marker(pytest.mark.slow)
+        if "emulator" in path.parts:
+            item.add_marker(pytest.mark.emulator)
+        if path.name in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
+        if path.name in NETWORK_MODULES:
+            item.add_marker(pytest.mark.network)
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     shutil.rmtree(_SCRATCH, ignore_errors=True)

@@ -15,6 +15,7 @@ from pitfalls.checks.s09_naming_and_tagging import requiring_tags
 from pitfalls.checks.tools import cfn_lint_findings
 from pitfalls.evidence.deployview import DeploymentView, api_doc, compare_deployments, waiter_states
 from pitfalls.evidence.environments import name_limits, names_side_by_side
+from pitfalls.evidence.local_aws import LocalAWS
 from pitfalls.evidence.localrun import (
     BuildSpecView,
     TextFile,
@@ -54,12 +55,12 @@ from pitfalls.learner.exercise import load_ipython_extension as _load_exercise_m
 from pitfalls.learner.exercises.harness import reference_alias, reference_projects
 from pitfalls.learner.exercises.hurried_delivery_app import HurriedDeliveryApp
 from pitfalls.learner.progress import show_progress
-from pitfalls.templates import Template, project_buildspec, refs_in
+from pitfalls.templates import Template, as_list, project_buildspec, refs_in
 
 __all__ = [
-    "BuildSpecView", "DeploymentView", "Excerpt", "FindingsTable", "HurriedDeliveryApp",
+    "BuildSpecView", "DeploymentView", "Excerpt", "FindingsTable", "HurriedDeliveryApp", "LocalAWS",
     "SynthError", "SynthResult",
-    "Table", "Template", "TextFile", "acknowledged", "action_commands", "api_doc", "app_copy",
+    "Table", "Template", "TextFile", "acknowledged", "as_list", "action_commands", "api_doc", "app_copy",
     "cfn_lint_findings", "check_environment", "cli_progress", "compare", "compare_buildspecs",
     "compare_deployments", "evidence", "fresh_stack", "hint", "load_handler", "load_inline_handler",
     "name_limits", "names_side_by_side", "outline", "physical_names", "project_buildspec",

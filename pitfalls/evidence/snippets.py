@@ -58,15 +58,6 @@ def one_line(exc: BaseException) -> str:
     return f"{'jsii ' if kind == 'RuntimeError' else ''}{kind}: {msg}"
 
 
-def _table(head: tuple[str, ...], rows: list[tuple[str, ...]], widths: tuple[int, ...]) -> str:
-    lines = [head, *rows]
-    out = []
-    for r in lines:
-        cells = [c if len(c) <= w else c[: w - 1] + "…" for c, w in zip(r, widths, strict=False)]
-        out.append("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=False)).rstrip())
-    return "\n".join(out)
-
-
 @dataclass
 class Attempts:
     """Each snippet and the exception it raised (or that it ran)."""
@@ -242,13 +233,6 @@ def type_check(mistakes: Mapping[str, str], prelude: str = PRELUDE) -> TypeCheck
             if start <= line <= end:
                 found.setdefault(label, m.group(2).strip())
     return TypeCheck([(label, found.get(label, "")) for _, _, label in spans], seconds, warmup)
-
-
-def type_check_file(path: Path) -> tuple[list[str], float]:
-    """mypy's errors on one file (warm cache), with local paths cut to the file name."""
-    _WARMUP.wait(PRELUDE)
-    errors, seconds = _run_mypy(path)
-    return [re.sub(r"^.*?([^/\\]+\.py:)", r"\1", e) for e in errors], seconds
 
 
 # --- unit tests and requirements ----------------------------------------------------------------
