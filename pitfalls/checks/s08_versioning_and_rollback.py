@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pitfalls.checks import Violation, check
+from pitfalls.checks.flow import flows
 from pitfalls.checks.s01_incomplete_pipeline_stages import pipelines
 from pitfalls.checks.s05_lambda_runtime import application_functions
 from pitfalls.templates import Json, Template, as_list, pipeline_actions, ref_target, refs_in
@@ -162,20 +163,6 @@ def no_rollback_alarm(t: Template) -> Iterator[Violation]:
             yield lid, "alarms are watched but an alarm does not roll back (DEPLOYMENT_STOP_ON_ALARM)"
 
 
-def _deploy_stages(stages: list[Json]) -> list[dict[str, Json]]:
-    """The stages that deploy: those with a Deploy action, else the last stage (scenario 01's view)."""
-    real = [s for s in stages if isinstance(s, dict)]
-    deploying = [
-        s
-        for s in real
-        if any(
-            isinstance(a, dict) and (a.get("ActionTypeId") or {}).get("Category") == "Deploy"
-            for a in as_list(s.get("Actions"))
-        )
-    ]
-    return deploying or real[-1:]
-
-
 @check(
     id="PP08-NO-STAGE-ROLLBACK",
     scenario=8,
@@ -191,16 +178,20 @@ def _deploy_stages(stages: list[Json]) -> list[dict[str, Json]]:
     ),
 )
 def no_stage_rollback(t: Template) -> Iterator[Violation]:
-    for lid, _ in pipelines(t):
-        props = t.props(lid)
-        stages = as_list(props.get("Stages"))
+    for flow in flows(t):
+        props = t.props(flow.pipeline)
         if props.get("PipelineType") != "V2":
-            yield lid, "a V1 pipeline cannot roll a stage back (PipelineType is not V2)"
+            yield flow.pipeline, "a V1 pipeline cannot roll a stage back (PipelineType is not V2)"
             continue
-        for stage in _deploy_stages(stages):
-            if ((stage.get("OnFailure") or {}).get("Result")) != "ROLLBACK":
-                yield lid, (
-                    f"stage {stage.get('Name')} does not roll back on failure (OnFailure Result ROLLBACK)"
+        stages = as_list(props.get("Stages"))
+        for index in flow.deploy_stages:
+            stage = stages[index] if isinstance(stages[index], dict) else {}
+            on_failure = stage.get("OnFailure")
+            if not isinstance(on_failure, dict) or on_failure.get("Result") != "ROLLBACK":
+                deploys = ", ".join(s.action.name for s in flow.deploys if s.action.stage_index == index)
+                yield flow.pipeline, (
+                    f"stage {stage.get('Name')}, which deploys ({deploys}), does not roll back on "
+                    "failure (OnFailure Result ROLLBACK)"
                 )
 
 

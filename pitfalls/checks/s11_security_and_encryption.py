@@ -17,6 +17,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from pitfalls.checks import Violation, check
+from pitfalls.checks.flow import SCAN_COMMAND, flows
 from pitfalls.templates import Json, Template, as_list, pipeline_actions, ref_target
 
 KEY = "AWS::KMS::Key"
@@ -344,19 +345,7 @@ def privileged_mode(t: Template) -> Iterator[Violation]:
 
 # --- scanning ---------------------------------------------------------------------------------
 
-SCANNERS = re.compile(
-    r"\b(npm|yarn|pnpm)\b[^;&|\n]*\baudit\b|\bcfn-lint\b|\bcfn_nag|\bcdk-nag\b|\bnag=true\b"
-    r"|\bpitfalls check\b|\bcheckov\b|\btrivy\b|\bsemgrep\b|\bsnyk\b|\bgrype\b|\bosv-scanner\b"
-    r"|\bgitleaks\b|\btrufflehog\b|\bpip-audit\b|\bbandit\b"
-)
 SWALLOWED = re.compile(r"\|\|\s*(true|:|exit\s+0|echo)\b|;\s*(true|exit\s+0)\s*$")
-
-
-def _codebuild_actions(props: dict[str, Json]) -> Iterator[tuple[int, int, str, str | None]]:
-    """(stage index, run order, action name, project logical id) of each CodeBuild action."""
-    for action in pipeline_actions(props):
-        if action.provider == "CodeBuild":
-            yield action.stage_index, action.run_order, action.name, action.project
 
 
 @check(
@@ -375,25 +364,18 @@ def _codebuild_actions(props: dict[str, Json]) -> Iterator[tuple[int, int, str, 
     ),
 )
 def no_security_scan(t: Template) -> Iterator[Violation]:
-    for lid, _ in t.resources(PIPELINE):
-        props = t.props(lid)
-        found = list(_codebuild_actions(props))
-        stages = len(as_list(props.get("Stages")))
-        if stages < 2:
-            continue
-        last = stages - 1
-        deploy_order = max((o for s, o, _, _ in found if s == last), default=1)
-        before = [(n, p) for s, o, n, p in found if s < last or o < deploy_order]
-        specs = {n: t.buildspec(p) if p and t.type_of(p) == PROJECT else None for n, p in before}
-        if any(spec is None for spec in specs.values()):
-            continue  # a buildspec we cannot read may well scan
-        scans = [
-            (n, c) for n, spec in specs.items() if spec for c in spec.every_command() if SCANNERS.search(c)
-        ]
+    for flow in flows(t):
+        early = flow.early()
+        if any(s.scans is None for s in early):
+            continue  # commands we cannot read may well scan
+        if any(s.scans and s.commands is None for s in early):
+            continue  # a scan action of its own (Amazon Inspector)
+        scans = [(s, c) for s in early for c in s.commands or () if SCAN_COMMAND.search(c)]
         if not scans:
-            yield lid, "no action before the deploy stage runs a security scan"
+            yield flow.pipeline, "no action before the deploy runs a security scan"
         elif all(SWALLOWED.search(c) for _, c in scans):
-            n, c = scans[0]
-            yield lid, f"action {n} runs `{c}`, but its failure is swallowed: it cannot stop the pipeline"
-
-
+            step, c = scans[0]
+            yield flow.pipeline, (
+                f"action {step.action.name} runs `{c}`, but its failure is swallowed: it cannot "
+                "stop the pipeline"
+            )

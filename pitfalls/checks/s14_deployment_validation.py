@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pitfalls.checks import Violation, check
+from pitfalls.checks.flow import flows
 from pitfalls.checks.grants import allows, role_of
 from pitfalls.templates import Json, PipelineAction, Template, as_list, pipeline_actions, ref_target
 
@@ -134,7 +135,7 @@ def last_stage_actions(props: dict[str, Json]) -> list[PipelineAction]:
 @check(
     id="PP14-NO-SMOKE-TEST",
     scenario=14,
-    requirement="After the deploy action, a Test action calls the deployed function and can fail it.",
+    requirement="After the deploy action, an action calls the deployed function and can fail the pipeline.",
     rationale=(
         "CodeDeploy's success means the traffic shifted without tripping an alarm, not that the "
         "function answers correctly through its alias, with its real configuration and "
@@ -149,12 +150,7 @@ def last_stage_actions(props: dict[str, Json]) -> list[PipelineAction]:
 def no_smoke_test(t: Template) -> Iterator[Violation]:
     if not deploys_with_codedeploy(t):
         return
-    for pipeline, _ in t.resources("AWS::CodePipeline::Pipeline"):
-        last = last_stage_actions(t.props(pipeline))
-        deploys = [a for a in last if a.category != "Test"]
-        if not deploys or last[0].stage_index == 0:
-            continue  # an all-Test last stage is a validation stage after the deploy
-        after = max(a.run_order for a in deploys)
-        if not any(a.category == "Test" and a.run_order > after for a in last):
-            names = ", ".join(f"{a.stage}/{a.name}" for a in deploys)
-            yield pipeline, f"no Test action runs after the deploy action {names}"
+    for flow in flows(t):
+        if flow.deploys and not any(s.validates and flow.after_last_deploy(s) for s in flow.steps):
+            names = ", ".join(s.where for s in flow.deploys)
+            yield flow.pipeline, f"no action tests or calls the release after the deploy action {names}"
