@@ -29,6 +29,7 @@ def _deploy_names(flow: Flow) -> str:
 @check(
     id="PP01-NO-BUILD",
     scenario=1,
+    severity="warning",
     requirement="Between source and deploy, a build action turns the source into a package.",
     rationale=(
         "Without a build stage the pipeline ships the raw source zip: dependencies are not "
@@ -38,6 +39,7 @@ def _deploy_names(flow: Flow) -> str:
         "Add a stage with codepipeline_actions.CodeBuildAction(input=source_output, "
         "outputs=[build_output]) before the deploy stage."
     ),
+    source_url="https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-CodeBuild.html",
 )
 def no_build(t: Template) -> Iterator[Violation]:
     for flow in flows(t):
@@ -53,6 +55,7 @@ def no_build(t: Template) -> Iterator[Violation]:
 @check(
     id="PP01-NO-TEST",
     scenario=1,
+    severity="warning",
     requirement="A test action runs before the deploy stage, so failing tests stop the release.",
     rationale=(
         "A pipeline without a test action deploys every change, broken or not; tests placed in "
@@ -62,6 +65,7 @@ def no_build(t: Template) -> Iterator[Violation]:
         "Add a stage with CodeBuildAction(type=CodeBuildActionType.TEST, ...) between the build "
         "and deploy stages."
     ),
+    source_url="https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-CodeBuild.html",
 )
 def no_test(t: Template) -> Iterator[Violation]:
     for flow in flows(t):
@@ -82,12 +86,14 @@ def no_test(t: Template) -> Iterator[Violation]:
 @check(
     id="PP01-DEPLOYS-SOURCE",
     scenario=1,
+    severity="warning",
     requirement="The deploy stage consumes the build's output artifact, never the raw source.",
     rationale=(
         "A deploy action wired to the source artifact skips the build and the tests even when "
         "they exist: the stages run, but what they produced never reaches production."
     ),
     fix="Give the deploy action input=build_output (the artifact the build action produces).",
+    source_url="https://docs.aws.amazon.com/codepipeline/latest/userguide/welcome-introducing-artifacts.html",
 )
 def deploys_source(t: Template) -> Iterator[Violation]:
     for flow in flows(t):
@@ -114,6 +120,7 @@ def deploys_source(t: Template) -> Iterator[Violation]:
         "work is thrown away and a later stage works from something else."
     ),
     fix="Pass the build's output artifact as the input of the next stage's action.",
+    source_url="https://docs.aws.amazon.com/codepipeline/latest/userguide/welcome-introducing-artifacts.html",
 )
 def unused_artifact(t: Template) -> Iterator[Violation]:
     for lid, actions in pipelines(t):

@@ -122,6 +122,7 @@ def application_functions(t: Template) -> Iterator[tuple[str, dict[str, Json]]]:
 @check(
     id="PP05-DEPRECATED-RUNTIME",
     scenario=5,
+    severity="warning",
     requirement=(
         f"A Lambda function runs on a runtime the lifecycle table shows supported for at least "
         f"{SUPPORT_HORIZON_DAYS} more days."
@@ -132,6 +133,7 @@ def application_functions(t: Template) -> Iterator[tuple[str, dict[str, Json]]]:
         "only warns from the deprecation day on; a pipeline needs the warning months before."
     ),
     fix="runtime=lambda_.Runtime.NODEJS_24_X (the successor the lifecycle table names), chosen once.",
+    source_url="https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html",
 )
 def deprecated_runtime(t: Template) -> Iterator[Violation]:
     for lid, _ in application_functions(t):
@@ -154,6 +156,7 @@ CALLBACK_HANDLER = re.compile(
 @check(
     id="PP05-CODE-OLDER-THAN-RUNTIME",
     scenario=5,
+    severity="error",
     requirement="Inline function code works on the runtime it is deployed on.",
     rationale=(
         "Node.js 18 and later runtimes ship the AWS SDK v3 only, so code that requires 'aws-sdk' "
@@ -165,6 +168,7 @@ CALLBACK_HANDLER = re.compile(
         "Use an async handler (export const handler = async (event) => ...) and SDK v3 modular "
         "clients bundled with the code (@aws-sdk/client-*), or no SDK at all."
     ),
+    source_url="https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html",
 )
 def code_older_than_runtime(t: Template) -> Iterator[Violation]:
     for lid, _ in application_functions(t):

@@ -48,6 +48,7 @@ def _expires_noncurrent(props: dict[str, Json]) -> bool:
 @check(
     id="PP07-SOURCE-NOT-VERSIONED",
     scenario=7,
+    severity="error",
     requirement="A bucket used as a CodePipeline S3 source has versioning enabled.",
     rationale=(
         "CodePipeline's S3 source action works on a versioned bucket only: it records the object "
@@ -55,6 +56,7 @@ def _expires_noncurrent(props: dict[str, Json]) -> bool:
         "action fails and the pipeline never starts."
     ),
     fix="s3.Bucket(..., versioned=True)",
+    source_url="https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-S3.html",
 )
 def source_not_versioned(t: Template) -> Iterator[Violation]:
     for bucket, pipeline in source_buckets(t).items():
@@ -74,6 +76,7 @@ def source_not_versioned(t: Template) -> Iterator[Violation]:
     fix=(
         "lifecycle_rules=[s3.LifecycleRule(noncurrent_version_expiration=Duration.days(30))]"
     ),
+    source_url="https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-configuration-examples.html",
 )
 def no_version_expiry(t: Template) -> Iterator[Violation]:
     for bucket in source_buckets(t):

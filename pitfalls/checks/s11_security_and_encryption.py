@@ -135,6 +135,7 @@ def topic_publishers(t: Template, topic: str) -> dict[str, str]:
 @check(
     id="PP11-KEY-BLOCKS-SERVICE",
     scenario=11,
+    severity="error",
     requirement="The key policy of a customer-managed key lets every AWS service that uses it do so.",
     rationale=(
         "Only the key policy can let a service principal use a KMS key. CloudWatch Logs and "
@@ -150,6 +151,7 @@ def topic_publishers(t: Template, topic: str) -> dict[str, str]:
         "topic.grant_publish(iam.ServicePrincipal('cloudwatch.amazonaws.com')) for alarms; a "
         "customer-managed key instead of alias/aws/sns."
     ),
+    source_url="https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html",
 )
 def key_blocks_service(t: Template) -> Iterator[Violation]:
     def users(kind: str, prop: str, service: tuple[str, tuple[str, ...]]) -> dict[str, list[str]]:
@@ -213,6 +215,7 @@ def _some(kind: str, ids: list[str]) -> str:
         "customer-managed key also decides, in one policy, who may publish and read."
     ),
     fix="sns.Topic(..., master_key=key, enforce_ssl=True)",
+    source_url="https://docs.aws.amazon.com/sns/latest/dg/sns-server-side-encryption.html",
 )
 def topic_not_encrypted(t: Template) -> Iterator[Violation]:
     for lid, _ in t.resources(TOPIC):
@@ -275,6 +278,7 @@ def _codebuild_variables(items: Json) -> Iterator[tuple[str, Json, str]]:
 @check(
     id="PP11-PLAINTEXT-SECRET",
     scenario=11,
+    severity="error",
     requirement="No secret sits in a plain CodeBuild, pipeline or Lambda environment variable.",
     rationale=(
         "A plain environment variable is part of the resource's configuration: it is in the "
@@ -285,6 +289,7 @@ def _codebuild_variables(items: Json) -> Iterator[tuple[str, Json, str]]:
         "CodeBuild: BuildEnvironmentVariable(type=SECRETS_MANAGER or PARAMETER_STORE, value=<name>); "
         "Lambda: pass the secret's ARN or name and read it at run time (secret.grant_read(fn))."
     ),
+    source_url="https://docs.aws.amazon.com/codebuild/latest/userguide/build-spec-ref.html#build-spec.env.secrets-manager",
 )
 def plaintext_secret_check(t: Template) -> Iterator[Violation]:
     for lid, _ in t.resources(PROJECT):
@@ -332,6 +337,7 @@ NEEDS_DOCKER = re.compile(
         "dependency or build script can do."
     ),
     fix="Drop privileged=True from codebuild.BuildEnvironment (it defaults to False).",
+    source_url="https://docs.aws.amazon.com/codebuild/latest/APIReference/API_ProjectEnvironment.html",
 )
 def privileged_mode(t: Template) -> Iterator[Violation]:
     for lid, _ in t.resources(PROJECT):
@@ -351,6 +357,7 @@ SWALLOWED = re.compile(r"\|\|\s*(true|:|exit\s+0|echo)\b|;\s*(true|exit\s+0)\s*$
 @check(
     id="PP11-NO-SECURITY-SCAN",
     scenario=11,
+    severity="warning",
     requirement="Before the deploy stage, a pipeline action runs a security scan that can fail it.",
     rationale=(
         "Without a scan, a dependency with a known vulnerability or an infrastructure change "
@@ -362,6 +369,7 @@ SWALLOWED = re.compile(r"\|\|\s*(true|:|exit\s+0|echo)\b|;\s*(true|exit\s+0)\s*$
         "--audit-level=high` (and, with the CDK app in the source, `cdk synth` with cdk-nag, "
         "cfn-lint, `python -m pitfalls check`), without `|| true`."
     ),
+    source_url="https://docs.aws.amazon.com/wellarchitected/latest/security-pillar/sec_appsec_automate_testing_throughout_lifecycle.html",
 )
 def no_security_scan(t: Template) -> Iterator[Violation]:
     for flow in flows(t):

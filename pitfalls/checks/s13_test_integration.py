@@ -137,6 +137,7 @@ def test_projects(t: Template) -> dict[str, tuple[BuildSpec, list[CodeBuildActio
 @check(
     id="PP13-NO-TESTS-RUN",
     scenario=13,
+    severity="warning",
     requirement="A Test action before the deploy runs the unit tests (or a security scan).",
     rationale=(
         "A Test action whose buildspec installs dependencies and stops is green whatever the "
@@ -147,6 +148,7 @@ def test_projects(t: Template) -> dict[str, tuple[BuildSpec, list[CodeBuildActio
         "Run the test runner in the test project's build phase, e.g. `node --test ...`, and "
         "put that project in a CodeBuildAction(type=CodeBuildActionType.TEST) before deploy."
     ),
+    source_url="https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-CodeBuild.html",
 )
 def no_tests_run(t: Template) -> Iterator[Violation]:
     # A pipeline where no action tests at all is PP01-NO-TEST; this is the Test stage that is there
@@ -163,6 +165,7 @@ def no_tests_run(t: Template) -> Iterator[Violation]:
 @check(
     id="PP13-TEST-FAILURE-IGNORED",
     scenario=13,
+    severity="warning",
     requirement="A failing test fails the command that runs it, so the build and the pipeline stop.",
     rationale=(
         "CodeBuild fails a phase when a command exits non-zero. `npm test || true`, a pipe into "
@@ -173,6 +176,7 @@ def no_tests_run(t: Template) -> Iterator[Violation]:
         "Run the test command on its own line of the buildspec, with no `|| true` and no pipe; "
         "put clean-up in post_build or in a separate command."
     ),
+    source_url="https://docs.aws.amazon.com/codebuild/latest/userguide/build-spec-ref.html",
 )
 def test_failure_ignored(t: Template) -> Iterator[Violation]:
     for project, (spec, actions) in test_projects(t).items():
@@ -196,6 +200,7 @@ def test_failure_ignored(t: Template) -> Iterator[Violation]:
         "Write JUnit XML (`node --test --test-reporter=junit --test-reporter-destination=...`) "
         "and add `reports: {<ReportGroup ARN>: {files: [...], file-format: JUNITXML}}`."
     ),
+    source_url="https://docs.aws.amazon.com/codebuild/latest/userguide/test-reporting.html",
 )
 def no_test_report(t: Template) -> Iterator[Violation]:
     for project, (spec, _) in test_projects(t).items():
@@ -209,6 +214,7 @@ def no_test_report(t: Template) -> Iterator[Violation]:
 @check(
     id="PP13-REPORT-NOT-GRANTED",
     scenario=13,
+    severity="error",
     requirement="A project that writes to a report group of the stack may create reports in it.",
     rationale=(
         "CodeBuild creates the report with the project's service role, which needs "
@@ -217,6 +223,7 @@ def no_test_report(t: Template) -> Iterator[Violation]:
         "the buildspec, so the test results never reach it."
     ),
     fix="report_group.grant_write(project)",
+    source_url="https://docs.aws.amazon.com/codebuild/latest/userguide/test-permissions.html",
 )
 def report_not_granted(t: Template) -> Iterator[Violation]:
     for project, (spec, _) in test_projects(t).items():
@@ -255,6 +262,7 @@ def report_not_granted(t: Template) -> Iterator[Violation]:
         "node --test --experimental-test-coverage --test-coverage-lines=80 "
         "--test-coverage-branches=80 --test-coverage-functions=80"
     ),
+    source_url="https://docs.aws.amazon.com/codebuild/latest/userguide/code-coverage-report.html",
 )
 def no_coverage_threshold(t: Template) -> Iterator[Violation]:
     # Per pipeline: one test run that enforces coverage is enough (a build that also runs

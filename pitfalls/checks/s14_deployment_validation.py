@@ -50,6 +50,7 @@ def deploys_with_codedeploy(t: Template) -> bool:
 @check(
     id="PP14-NO-PRE-TRAFFIC-HOOK",
     scenario=14,
+    severity="warning",
     requirement="CodeDeploy runs a pre-traffic hook that tests the new version before it gets traffic.",
     rationale=(
         "Without a BeforeAllowTraffic hook the first request the new version ever serves comes "
@@ -60,6 +61,7 @@ def deploys_with_codedeploy(t: Template) -> bool:
         "LambdaDeploymentGroup(..., pre_hook=hook) or deployment_group.add_pre_hook(hook), with "
         "a hook function that invokes the new version and reports the result."
     ),
+    source_url="https://docs.aws.amazon.com/codedeploy/latest/userguide/reference-appspec-file-structure-hooks.html",
 )
 def no_pre_traffic_hook(t: Template) -> Iterator[Violation]:
     for alias, policy in alias_update_policies(t):
@@ -70,6 +72,7 @@ def no_pre_traffic_hook(t: Template) -> Iterator[Violation]:
 @check(
     id="PP14-HOOK-CANNOT-REPORT",
     scenario=14,
+    severity="error",
     requirement="A CodeDeploy hook function may call codedeploy:PutLifecycleEventHookExecutionStatus.",
     rationale=(
         "CodeDeploy waits for the hook to report Succeeded or Failed. A hook whose role cannot "
@@ -80,6 +83,7 @@ def no_pre_traffic_hook(t: Template) -> Iterator[Violation]:
         "Use deployment_group.add_pre_hook(fn) (CDK grants it), or "
         "deployment_group.grant_put_lifecycle_event_hook_execution_status(fn)."
     ),
+    source_url="https://docs.aws.amazon.com/codedeploy/latest/APIReference/API_PutLifecycleEventHookExecutionStatus.html",
 )
 def hook_cannot_report(t: Template) -> Iterator[Violation]:
     seen: set[str] = set()
@@ -102,6 +106,7 @@ def hook_cannot_report(t: Template) -> Iterator[Violation]:
 @check(
     id="PP14-NO-ALARM-ROLLBACK",
     scenario=14,
+    severity="warning",
     requirement="A Lambda deployment group watches alarms and rolls back when one goes off.",
     rationale=(
         "CodeDeploy stops a traffic shift only for alarms listed in the deployment group, and "
@@ -112,6 +117,7 @@ def hook_cannot_report(t: Template) -> Iterator[Violation]:
         "LambdaDeploymentGroup(..., alarms=[cloudwatch.Alarm(..., metric=alias.metric_errors())], "
         "auto_rollback=AutoRollbackConfig(deployment_in_alarm=True, failed_deployment=True))"
     ),
+    source_url="https://docs.aws.amazon.com/codedeploy/latest/userguide/monitoring-create-alarms.html",
 )
 def no_alarm_rollback(t: Template) -> Iterator[Violation]:
     for group in lambda_deployment_groups(t):
@@ -135,6 +141,7 @@ def last_stage_actions(props: dict[str, Json]) -> list[PipelineAction]:
 @check(
     id="PP14-NO-SMOKE-TEST",
     scenario=14,
+    severity="warning",
     requirement="After the deploy action, an action calls the deployed function and can fail the pipeline.",
     rationale=(
         "CodeDeploy's success means the traffic shifted without tripping an alarm, not that the "
@@ -146,6 +153,7 @@ def last_stage_actions(props: dict[str, Json]) -> list[PipelineAction]:
         "Add a CodeBuildAction(type=CodeBuildActionType.TEST, run_order=2) that invokes the "
         "alias to the deploy stage: pipeline.stage('Deploy').add_action(...)."
     ),
+    source_url="https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-LambdaInvoke.html",
 )
 def no_smoke_test(t: Template) -> Iterator[Violation]:
     if not deploys_with_codedeploy(t):
