@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 
 from pitfalls.checks import Violation, check
+from pitfalls.checks.s05_lambda_runtime import application_functions
 from pitfalls.checks.s07_s3_source_bucket import source_buckets
 from pitfalls.checks.s11_security_and_encryption import flat
 from pitfalls.templates import Json, Template, as_list, ref_target, refs_in
@@ -114,11 +115,16 @@ def watched(t: Template, namespace: str, metric: str, dimension: str, target: st
     id="PP12-NO-ALARM",
     scenario=12,
     severity="warning",
-    requirement="Each function has alarms on Errors and Throttles; each build project on FailedBuilds.",
+    requirement=(
+        "Each application function has alarms on Errors and Throttles; each build project on "
+        "FailedBuilds."
+    ),
     rationale=(
         "Lambda and CodeBuild publish these metrics whether anyone looks or not. Without an alarm "
         "a function that throws on every call, or is throttled, and a build that keeps failing, "
-        "are found by users, or not at all."
+        "are found by users, or not at all. The deployment's own helpers are not asked: a "
+        "CodeDeploy hook that fails fails the deployment, and a custom resource provider that "
+        "fails fails the stack operation, which is where it is seen."
     ),
     fix=(
         "function.metric_errors().create_alarm(...), function.metric_throttles().create_alarm(...), "
@@ -127,7 +133,10 @@ def watched(t: Template, namespace: str, metric: str, dimension: str, target: st
     source_url="https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html",
 )
 def no_alarm(t: Template) -> Iterator[Violation]:
+    application = {lid for lid, _ in application_functions(t)}
     for lid in app_functions(t):
+        if lid not in application:
+            continue  # a CodeDeploy hook or a custom resource provider
         missing = [m for m in ("Errors", "Throttles")
                    if not watched(t, "AWS/Lambda", m, "FunctionName", lid)]
         if missing:
