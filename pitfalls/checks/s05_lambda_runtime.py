@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from pitfalls.checks import Violation, check
-from pitfalls.templates import Json, Template, refs_in
+from pitfalls.templates import Json, Template, pipeline_actions, refs_in
 
 FUNCTION = "AWS::Lambda::Function"
 LIFECYCLE_FILE = ("data", "AdditionalSpecs", "LmbdRuntimeLifecycle.json")
@@ -99,12 +99,17 @@ def node_major(runtime: Json) -> str | None:
 
 def _providers(t: Template) -> set[str]:
     """Functions that serve the deployment rather than the application: custom resource
-    providers (the ServiceToken of a custom resource) and CodeDeploy traffic hooks."""
+    providers (the ServiceToken of a custom resource), CodeDeploy traffic hooks, and the
+    functions a pipeline invokes (a deploy or validation step)."""
     out: set[str] = set()
     for _, body in t.resources_all():
         rtype = str(body.get("Type", ""))
         if rtype == "AWS::CloudFormation::CustomResource" or rtype.startswith("Custom::"):
             out |= refs_in((body.get("Properties") or {}).get("ServiceToken"))
+        if rtype == "AWS::CodePipeline::Pipeline":
+            for action in pipeline_actions(body.get("Properties") or {}):
+                if action.provider == "Lambda":
+                    out |= refs_in(action.configuration.get("FunctionName"))
         hooks = (body.get("UpdatePolicy") or {}).get("CodeDeployLambdaAliasUpdate") or {}
         for key in ("BeforeAllowTrafficHook", "AfterAllowTrafficHook"):
             out |= refs_in(hooks.get(key))

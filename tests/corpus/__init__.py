@@ -1,0 +1,40 @@
+"""The precision corpus: secure, idiomatic pipelines in idioms the course does not use.
+
+Every pipeline meets every requirement our checks state, so the checker must report nothing on
+it; each broken variant breaks one thing, and the check that names that fault must report it
+(and nothing else). `PIPELINES` maps a name to its module's `build(app, broken=None)`; `BROKEN`
+lists the variants with the checks they must raise. The synthesized assemblies are kept under
+tests/fixtures/corpus/ so the fast tests run the checks without jsii; tests/test_corpus_synth.py
+re-synthesizes them and compares (`python -m tests.corpus` rewrites them).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "corpus"
+
+# name -> module of tests/corpus (each has build(app, broken=None))
+PIPELINES: dict[str, str] = {
+    "lambda-invoke-deploy": "lambda_invoke_deploy",
+}
+
+# (pipeline, broken variant) -> the check ids its findings must be exactly
+BROKEN: dict[tuple[str, str], set[str]] = {
+    ("lambda-invoke-deploy", "no-deploy-rollback"): {"PP08-NO-STAGE-ROLLBACK"},
+}
+
+
+def builder(name: str) -> Callable[..., Any]:
+    return getattr(importlib.import_module(f"{__name__}.{PIPELINES[name]}"), "build")  # type: ignore[no-any-return]
+
+
+def fixture_dir(name: str, broken: str | None = None) -> Path:
+    return FIXTURES / (f"{name}-broken-{broken}" if broken else name)
+
+
+def cases() -> list[tuple[str, str | None]]:
+    return [(n, None) for n in PIPELINES] + list(BROKEN)
