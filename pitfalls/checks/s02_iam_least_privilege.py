@@ -74,6 +74,12 @@ STAR_BY_DESIGN = frozenset(
 )
 
 
+# Roles CDK writes whose `*` grants are fixed by the construct and cannot be narrowed from the app:
+# CDK Pipelines' self-mutation runs `cdk deploy`, which looks up stacks and asset buckets in
+# whatever accounts the pipeline deploys to (cloudformation:DescribeStacks, s3:ListBucket).
+CDK_FIXED_GRANTS = ("/UpdatePipeline/SelfMutation/",)
+
+
 @dataclass(frozen=True)
 class Statement:
     """One Allow statement of an identity policy, with the resource that holds it."""
@@ -254,6 +260,8 @@ def wildcard_action(t: Template) -> Iterator[Violation]:
 def wildcard_resource(t: Template) -> Iterator[Violation]:
     for st in identity_statements(t):
         if st.not_action or st.conditional or not st.star_resource():
+            continue
+        if any(part in (t.cdk_path(st.holder) or "") for part in CDK_FIXED_GRANTS):
             continue
         scoped = [a for a in st.actions if a != "*" and not a.endswith(":*") and resource_scoped(a)]
         if scoped:

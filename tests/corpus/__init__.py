@@ -20,11 +20,19 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "corpus"
 # name -> module of tests/corpus (each has build(app, broken=None))
 PIPELINES: dict[str, str] = {
     "lambda-invoke-deploy": "lambda_invoke_deploy",
+    "cloudformation-deploy": "cloudformation_deploy",
+    "change-set-approval": "change_set_approval",
+    "github-connection": "github_connection",
+    "cdk-pipelines": "cdk_pipelines",
 }
 
 # (pipeline, broken variant) -> the check ids its findings must be exactly
 BROKEN: dict[tuple[str, str], set[str]] = {
     ("lambda-invoke-deploy", "no-deploy-rollback"): {"PP08-NO-STAGE-ROLLBACK"},
+    ("cloudformation-deploy", "artifacts-http"): {"PP07-ACCEPTS-HTTP"},
+    ("change-set-approval", "notify-success-only"): {"PP06-NO-FAILURE-RULE"},
+    ("github-connection", "tests-ignored"): {"PP13-TEST-FAILURE-IGNORED"},
+    ("cdk-pipelines", "no-tests"): {"PP01-NO-TEST"},
 }
 
 
