@@ -321,8 +321,11 @@ def plaintext_secret_check(t: Template) -> Iterator[Violation]:
 # --- builds -----------------------------------------------------------------------------------
 
 
+# Image builders, and the CDK and SAM CLIs (which build assets in containers) run as commands: a
+# path such as cdk.out is not the CDK CLI.
 NEEDS_DOCKER = re.compile(
-    r"\b(docker|dockerd|buildah|podman|buildx|kaniko|nerdctl|finch|cdk|sam)\b", re.IGNORECASE
+    r"\b(docker|dockerd|buildah|podman|buildx|kaniko|nerdctl|finch)\b|(?<![\w./-])(cdk|sam)\s+\w",
+    re.IGNORECASE,
 )
 
 

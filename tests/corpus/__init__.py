@@ -24,6 +24,8 @@ PIPELINES: dict[str, str] = {
     "change-set-approval": "change_set_approval",
     "github-connection": "github_connection",
     "cdk-pipelines": "cdk_pipelines",
+    "several-stacks": "several_stacks",
+    "nested-constructs": "nested_constructs",
 }
 
 # (pipeline, broken variant) -> the check ids its findings must be exactly
@@ -33,6 +35,8 @@ BROKEN: dict[tuple[str, str], set[str]] = {
     ("change-set-approval", "notify-success-only"): {"PP06-NO-FAILURE-RULE"},
     ("github-connection", "tests-ignored"): {"PP13-TEST-FAILURE-IGNORED"},
     ("cdk-pipelines", "no-tests"): {"PP01-NO-TEST"},
+    ("several-stacks", "service-logs-unmanaged"): {"PP12-LOGS-NEVER-EXPIRE"},
+    ("nested-constructs", "privileged-build"): {"PP11-PRIVILEGED-MODE"},
 }
 
 

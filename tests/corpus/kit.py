@@ -116,7 +116,7 @@ class Alerts(Construct):
 
 
 def project(scope: Construct, id: str, commands: list[str], *, key: kms.IKey, alerts: Alerts,
-            reports: bool = False, artifacts: list[str] | None = None,
+            reports: bool = False, artifacts: list[str] | None = None, privileged: bool = False,
             **kwargs: Any) -> codebuild.PipelineProject:
     """A CodeBuild project on a maintained Linux image, pinned to the functions' Node.js, with
     its own log group and a FailedBuilds alarm."""
@@ -135,7 +135,7 @@ def project(scope: Construct, id: str, commands: list[str], *, key: kms.IKey, al
         build_spec=codebuild.BuildSpec.from_object(spec),
         environment=codebuild.BuildEnvironment(
             build_image=codebuild.LinuxBuildImage.STANDARD_7_0,
-            compute_type=codebuild.ComputeType.SMALL,
+            compute_type=codebuild.ComputeType.SMALL, privileged=privileged,
         ),
         encryption_key=key,
         logging=codebuild.LoggingOptions(cloud_watch=codebuild.CloudWatchLoggingOptions(
@@ -151,11 +151,12 @@ class ReleasedFunction(Construct):
     rolled back by an alarm on the alias's errors."""
 
     def __init__(self, scope: Construct, id: str, *, alerts: Alerts,
-                 code: str = HANDLER) -> None:
+                 code: str = HANDLER, managed_logs: bool = True) -> None:
         super().__init__(scope, id)
         self.function = lambda_.Function(
             self, "Function", runtime=NODE, handler="index.handler",
-            code=lambda_.Code.from_inline(code), log_group=log_group(self, "Logs"),
+            code=lambda_.Code.from_inline(code),
+            log_group=log_group(self, "Logs") if managed_logs else None,
         )
         alerts.watch_function(self.function, id)
         self.alias = lambda_.Alias(self, "Live", alias_name="live",
