@@ -26,6 +26,11 @@ PIPELINES: dict[str, str] = {
     "cdk-pipelines": "cdk_pipelines",
     "several-stacks": "several_stacks",
     "nested-constructs": "nested_constructs",
+    "s3-deploy": "s3_deploy",
+    "sam-two-environments": "sam_two_environments",
+    "s3-events-trail": "s3_events_trail",
+    "report-groups": "report_groups",
+    "container-image": "container_image",
 }
 
 # (pipeline, broken variant) -> the check ids its findings must be exactly
@@ -37,6 +42,13 @@ BROKEN: dict[tuple[str, str], set[str]] = {
     ("cdk-pipelines", "no-tests"): {"PP01-NO-TEST"},
     ("several-stacks", "service-logs-unmanaged"): {"PP12-LOGS-NEVER-EXPIRE"},
     ("nested-constructs", "privileged-build"): {"PP11-PRIVILEGED-MODE"},
+    ("s3-deploy", "scan-swallowed"): {"PP11-NO-SECURITY-SCAN"},
+    ("sam-two-environments", "prod-no-rollback"): {"PP08-NO-STAGE-ROLLBACK"},
+    ("s3-events-trail", "no-trail"): {"PP12-EVENTS-NOT-RECORDED"},
+    ("report-groups", "report-not-granted"): {"PP13-REPORT-NOT-GRANTED"},
+    ("lambda-invoke-deploy", "scan-only-tests"): {"PP01-NO-TEST"},
+    ("github-connection", "no-smoke-test"): {"PP14-NO-SMOKE-TEST"},
+    ("container-image", "no-rollback-alarm"): {"PP08-NO-ROLLBACK-ALARM", "PP14-NO-ALARM-ROLLBACK"},
 }
 
 

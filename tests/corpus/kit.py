@@ -16,6 +16,7 @@ from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_codedeploy as codedeploy
 from aws_cdk import aws_codepipeline as codepipeline
+from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
@@ -150,14 +151,21 @@ class ReleasedFunction(Construct):
     """A function behind a live alias, shifted by CodeDeploy in a canary with a pre-traffic hook,
     rolled back by an alarm on the alias's errors."""
 
-    def __init__(self, scope: Construct, id: str, *, alerts: Alerts,
-                 code: str = HANDLER, managed_logs: bool = True) -> None:
+    def __init__(self, scope: Construct, id: str, *, alerts: Alerts, code: str = HANDLER,
+                 managed_logs: bool = True, image: ecr.IRepository | None = None,
+                 rollback_alarm: bool = True) -> None:
         super().__init__(scope, id)
-        self.function = lambda_.Function(
-            self, "Function", runtime=NODE, handler="index.handler",
-            code=lambda_.Code.from_inline(code),
-            log_group=log_group(self, "Logs") if managed_logs else None,
-        )
+        logs_group = log_group(self, "Logs") if managed_logs else None
+        if image is None:
+            self.function: lambda_.Function = lambda_.Function(
+                self, "Function", runtime=NODE, handler="index.handler",
+                code=lambda_.Code.from_inline(code), log_group=logs_group,
+            )
+        else:
+            self.function = lambda_.DockerImageFunction(
+                self, "Function", code=lambda_.DockerImageCode.from_ecr(image, tag_or_digest="live"),
+                log_group=logs_group,
+            )
         alerts.watch_function(self.function, id)
         self.alias = lambda_.Alias(self, "Live", alias_name="live",
                                    version=self.function.current_version)
@@ -168,9 +176,10 @@ class ReleasedFunction(Construct):
         self.group = codedeploy.LambdaDeploymentGroup(
             self, "Deployment", alias=self.alias,
             deployment_config=codedeploy.LambdaDeploymentConfig.CANARY_10_PERCENT_5_MINUTES,
-            alarms=[alerts.alarm(self, "AliasErrors", self.alias.metric_errors())],
+            alarms=[alerts.alarm(self, "AliasErrors", self.alias.metric_errors())]
+            if rollback_alarm else None,
             auto_rollback=codedeploy.AutoRollbackConfig(
-                failed_deployment=True, stopped_deployment=True, deployment_in_alarm=True),
+                failed_deployment=True, stopped_deployment=True, deployment_in_alarm=rollback_alarm),
             pre_hook=hook,
         )
 
