@@ -23,6 +23,7 @@ lint: setup
 	$(BIN)/mypy pitfalls solutions
 
 bench: setup
+	$(BIN)/python scripts/bench_checker.py
 	$(BIN)/python scripts/bench.py
 
 # Re-execute every notebook in place (after changing a scenario); commit the result.

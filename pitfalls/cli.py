@@ -31,7 +31,7 @@ def _check(args: argparse.Namespace) -> int:
     elif args.format == "sarif":
         print(json.dumps(sarif_log(report), indent=2))
     else:
-        from pitfalls.evidence.render import findings_text
+        from pitfalls.checks.findings import findings_text
 
         print(findings_text(report.findings))
         for note in notes:
@@ -80,7 +80,9 @@ def _verify(args: argparse.Namespace) -> int:
     return 1 if report.problems else 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, checker_only: bool = False) -> argparse.ArgumentParser:
+    """The command line; `checker_only` leaves out the commands that `check` and `checks` do not
+    need (the emulator's and the learner's), whose imports would double the checker's start-up."""
     parser = argparse.ArgumentParser(prog="python -m pitfalls", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -99,6 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scenario", type=int, choices=scenarios.numbers(), metavar="N",
                    help=f"only the checks of scenario N ({scenarios.span()})")
     p.set_defaults(fn=_list_checks)
+    if checker_only:
+        return parser
 
     from pitfalls.emulator.cli import guarded  # no moto/boto3 at import
     from pitfalls.emulator.cli import register as register_emulator
@@ -119,7 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    args_in = sys.argv[1:] if argv is None else argv
+    parser = build_parser(checker_only=bool(args_in) and args_in[0] in ("check", "checks"))
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse already printed its one-line usage error
