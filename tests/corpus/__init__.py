@@ -53,7 +53,7 @@ BROKEN: dict[tuple[str, str], set[str]] = {
 
 
 def builder(name: str) -> Callable[..., Any]:
-    return getattr(importlib.import_module(f"{__name__}.{PIPELINES[name]}"), "build")  # type: ignore[no-any-return]
+    return importlib.import_module(f"{__name__}.{PIPELINES[name]}").build  # type: ignore[no-any-return]
 
 
 def fixture_dir(name: str, broken: str | None = None) -> Path:

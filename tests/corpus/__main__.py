@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from .assembly import write_fixture
 from . import cases
+from .assembly import write_fixture
 
 if __name__ == "__main__":
     wanted = set(sys.argv[1:])

@@ -10,12 +10,11 @@ it). Broken: `no-tests` (the synth step runs no test).
 
 from __future__ import annotations
 
-from aws_cdk import App, Stack, Stage
+from aws_cdk import App, Stack, Stage, pipelines
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk import aws_codepipeline_actions as actions
 from aws_cdk import aws_logs as logs
-from aws_cdk import pipelines
 from constructs import Construct
 
 from .kit import SCAN, TESTS, Alerts, ReleasedFunction, bucket, key, log_group, tag

@@ -35,18 +35,24 @@ import { LambdaClient, UpdateFunctionCodeCommand } from '@aws-sdk/client-lambda'
 import { CodePipelineClient, PutJobSuccessResultCommand } from '@aws-sdk/client-codepipeline';
 export const handler = async (event) => {
   const job = event['CodePipeline.job'];
-  await new LambdaClient({}).send(new UpdateFunctionCodeCommand({ FunctionName: process.env.FUNCTION_NAME, ZipFile: undefined }));
+  const zip = job.data.inputArtifacts[0].location.s3Location;
+  await new LambdaClient({}).send(new UpdateFunctionCodeCommand({
+    FunctionName: process.env.FUNCTION_NAME, S3Bucket: zip.bucketName, S3Key: zip.objectKey }));
   await new CodePipelineClient({}).send(new PutJobSuccessResultCommand({ jobId: job.id }));
 };
 """
 CHECKER = """
 import { LambdaClient, InvokeCommand } from '@aws-sdk/client-lambda';
-import { CodePipelineClient, PutJobSuccessResultCommand, PutJobFailureResultCommand } from '@aws-sdk/client-codepipeline';
+import {
+  CodePipelineClient, PutJobSuccessResultCommand, PutJobFailureResultCommand,
+} from '@aws-sdk/client-codepipeline';
 export const handler = async (event) => {
-  const job = event['CodePipeline.job'];
-  const r = await new LambdaClient({}).send(new InvokeCommand({ FunctionName: process.env.FUNCTION_NAME, Qualifier: 'live' }));
-  const cp = new CodePipelineClient({});
-  await cp.send(r.FunctionError ? new PutJobFailureResultCommand({ jobId: job.id, failureDetails: { type: 'JobFailed', message: 'smoke test' } }) : new PutJobSuccessResultCommand({ jobId: job.id }));
+  const jobId = event['CodePipeline.job'].id;
+  const r = await new LambdaClient({}).send(new InvokeCommand({
+    FunctionName: process.env.FUNCTION_NAME, Qualifier: 'live' }));
+  await new CodePipelineClient({}).send(r.FunctionError
+    ? new PutJobFailureResultCommand({ jobId, failureDetails: { type: 'JobFailed', message: 'smoke' } })
+    : new PutJobSuccessResultCommand({ jobId }));
 };
 """
 

@@ -21,7 +21,11 @@ from .kit import NODE, SCAN, TESTS, Alerts, bucket, key, log_group, project, tag
 
 DEPLOYER = """
 import { LambdaClient, UpdateFunctionCodeCommand } from '@aws-sdk/client-lambda';
-export const handler = async () => new LambdaClient({}).send(new UpdateFunctionCodeCommand({ FunctionName: process.env.TARGET, S3Bucket: process.env.BUCKET, S3Key: 'function.zip' }));
+export const handler = async (event) => {
+  const zip = event['CodePipeline.job'].data.inputArtifacts[0].location.s3Location;
+  await new LambdaClient({}).send(new UpdateFunctionCodeCommand({
+    FunctionName: process.env.TARGET, S3Bucket: zip.bucketName, S3Key: zip.objectKey }));
+};
 """
 
 
