@@ -28,6 +28,7 @@ test-fast: setup
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -q -m "not slow and not emulator and not network" tests
 
 bench: setup
+	$(BIN)/python scripts/bench_checker.py
 	$(BIN)/python scripts/bench.py
 
 # Re-execute every notebook in place (after changing a scenario); commit the result.

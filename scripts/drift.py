@@ -72,7 +72,7 @@ def _summary(result: Any, n: int) -> dict[str, Any]:
     found = result.findings_for(n)
     return {
         "findings": sorted({f.check for f in found}),
-        "flagged": any(f.severity == "error" for f in found),
+        "flagged": bool(found),  # at any severity: a practice (warning) is flagged too
         "template": normalized_hash(result.template),
     }
 

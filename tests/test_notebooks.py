@@ -24,8 +24,8 @@ def notebook(request: pytest.FixtureRequest) -> tuple[int, dict]:  # type: ignor
 
 def test_broken_is_flagged(notebook: tuple[int, dict]) -> None:  # type: ignore[type-arg]
     n, ns = notebook
-    found = ns["broken"].findings_for(n)
-    assert any(f.severity == "error" for f in found), f"scenario {n}: broken cell not flagged"
+    # Flagged at any severity: many scenarios teach a practice (warning), not a failure (error).
+    assert ns["broken"].findings_for(n), f"scenario {n}: broken cell not flagged"
 
 
 def test_fixed_is_clean(notebook: tuple[int, dict]) -> None:  # type: ignore[type-arg]

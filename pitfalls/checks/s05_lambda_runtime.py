@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from pitfalls.checks import Violation, check
-from pitfalls.templates import Json, Template, refs_in
+from pitfalls.templates import Json, Template, pipeline_actions, refs_in
 
 FUNCTION = "AWS::Lambda::Function"
 LIFECYCLE_FILE = ("data", "AdditionalSpecs", "LmbdRuntimeLifecycle.json")
@@ -99,12 +99,17 @@ def node_major(runtime: Json) -> str | None:
 
 def _providers(t: Template) -> set[str]:
     """Functions that serve the deployment rather than the application: custom resource
-    providers (the ServiceToken of a custom resource) and CodeDeploy traffic hooks."""
+    providers (the ServiceToken of a custom resource), CodeDeploy traffic hooks, and the
+    functions a pipeline invokes (a deploy or validation step)."""
     out: set[str] = set()
     for _, body in t.resources_all():
         rtype = str(body.get("Type", ""))
         if rtype == "AWS::CloudFormation::CustomResource" or rtype.startswith("Custom::"):
             out |= refs_in((body.get("Properties") or {}).get("ServiceToken"))
+        if rtype == "AWS::CodePipeline::Pipeline":
+            for action in pipeline_actions(body.get("Properties") or {}):
+                if action.provider == "Lambda":
+                    out |= refs_in(action.configuration.get("FunctionName"))
         hooks = (body.get("UpdatePolicy") or {}).get("CodeDeployLambdaAliasUpdate") or {}
         for key in ("BeforeAllowTrafficHook", "AfterAllowTrafficHook"):
             out |= refs_in(hooks.get(key))
@@ -122,6 +127,7 @@ def application_functions(t: Template) -> Iterator[tuple[str, dict[str, Json]]]:
 @check(
     id="PP05-DEPRECATED-RUNTIME",
     scenario=5,
+    severity="warning",
     requirement=(
         f"A Lambda function runs on a runtime the lifecycle table shows supported for at least "
         f"{SUPPORT_HORIZON_DAYS} more days."
@@ -132,6 +138,7 @@ def application_functions(t: Template) -> Iterator[tuple[str, dict[str, Json]]]:
         "only warns from the deprecation day on; a pipeline needs the warning months before."
     ),
     fix="runtime=lambda_.Runtime.NODEJS_24_X (the successor the lifecycle table names), chosen once.",
+    source_url="https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html",
 )
 def deprecated_runtime(t: Template) -> Iterator[Violation]:
     for lid, _ in application_functions(t):
@@ -154,6 +161,7 @@ CALLBACK_HANDLER = re.compile(
 @check(
     id="PP05-CODE-OLDER-THAN-RUNTIME",
     scenario=5,
+    severity="error",
     requirement="Inline function code works on the runtime it is deployed on.",
     rationale=(
         "Node.js 18 and later runtimes ship the AWS SDK v3 only, so code that requires 'aws-sdk' "
@@ -165,6 +173,7 @@ CALLBACK_HANDLER = re.compile(
         "Use an async handler (export const handler = async (event) => ...) and SDK v3 modular "
         "clients bundled with the code (@aws-sdk/client-*), or no SDK at all."
     ),
+    source_url="https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html",
 )
 def code_older_than_runtime(t: Template) -> Iterator[Violation]:
     for lid, _ in application_functions(t):

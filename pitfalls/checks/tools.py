@@ -70,6 +70,9 @@ TYPE_SCENARIOS: dict[str, int] = {
 CFN_LINT_IGNORED = ["W3005", "W1020", "E1018", "W9002", "W9013", "W1103"]
 
 TOOL_OF_PLUGIN = {"AwsSolutions": "cdk-nag", "CloudFormation Validate": "cdk-validate"}
+# Our own CDK validation plugin (pitfalls.cdk_plugin): its findings are our checks', which the
+# checker runs itself; reading them from the report too would list each twice.
+OWN_PLUGIN = "pipeline-pitfalls"
 
 
 def base_rule(rule: str) -> str:
@@ -134,6 +137,8 @@ def report_findings(
     suppressed: list[Finding] = []
     for pr in report.get("pluginReports", []):
         name = pr.get("pluginName", "")
+        if name == OWN_PLUGIN:
+            continue
         for v in pr.get("violations", []):
             found.extend(convert(name, v))
         for v in pr.get("suppressedViolations", []):

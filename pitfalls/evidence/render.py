@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from pitfalls.checks.findings import Finding, sort_findings
+from pitfalls.checks.findings import Finding, findings_text, sort_findings
 
 STYLE = (
     "<style>.pp-t{border-collapse:collapse;font-size:12px;margin:4px 0}"
@@ -106,20 +106,6 @@ class Excerpt:
     def _repr_html_(self) -> str:
         head = f"<div class='pp-h'>{html.escape(self.title)}</div>" if self.title else ""
         return f"{STYLE}{head}<pre class='pp-pre'>{html.escape(self.text)}</pre>"
-
-
-def findings_text(findings: Sequence[Finding]) -> str:
-    """A plain table, one finding a line; 'No findings.' when there are none."""
-    if not findings:
-        return "No findings."
-    rows = [(f.severity, f.check, f.tool, f.resource or "-", f.message) for f in findings]
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    widths = [min(w, 60) for w in widths]
-    lines = [
-        "  ".join(c.ljust(w) for c, w in zip(r[:4], widths, strict=True)) + "  " + r[4]
-        for r in rows
-    ]
-    return "\n".join(lines) + f"\n{len(findings)} finding(s)."
 
 
 class FindingsTable:

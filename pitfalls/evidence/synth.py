@@ -73,6 +73,33 @@ def short_error(exc: BaseException) -> str:
     return first
 
 
+def synth_to(
+    build: Callable[[cdk.App], None],
+    outdir: Path,
+    *,
+    nag: bool = True,
+    context: dict[str, Any] | None = None,
+) -> Any:
+    """Build an app with `build(app)` and synthesize it into `outdir`, a cloud assembly like the
+    CLI's cdk.out (nested Stage assemblies included); returns CDK's CloudAssembly."""
+    from cdk_nag import AwsSolutionsChecks
+
+    app = cdk.App(
+        outdir=str(outdir),
+        analytics_reporting=False,
+        context={**SYNTH_CONTEXT, **(context or {})},
+    )
+    try:
+        build(app)
+        if nag:
+            cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+        return app.synth()
+    except SynthError:
+        raise
+    except Exception as exc:  # jsii surfaces every CDK error as RuntimeError
+        raise SynthError(short_error(exc)) from None
+
+
 def synth_app(
     build: Callable[[cdk.App], None],
     *,
@@ -80,23 +107,8 @@ def synth_app(
     context: dict[str, Any] | None = None,
 ) -> dict[str, SynthResult]:
     """Build an app with `build(app)`, synthesize it, and return each stack's result by name."""
-    from cdk_nag import AwsSolutionsChecks
-
     with tempfile.TemporaryDirectory(prefix="pitfalls-synth-") as outdir:
-        app = cdk.App(
-            outdir=outdir,
-            analytics_reporting=False,
-            context={**SYNTH_CONTEXT, **(context or {})},
-        )
-        try:
-            build(app)
-            if nag:
-                cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
-            assembly = app.synth()
-        except SynthError:
-            raise
-        except Exception as exc:  # jsii surfaces every CDK error as RuntimeError
-            raise SynthError(short_error(exc)) from None
+        assembly = synth_to(build, Path(outdir), nag=nag, context=context)
         out = Path(assembly.directory)
         templates = {
             s.stack_name: json.loads((out / s.template_file).read_text())
@@ -140,4 +152,4 @@ def synth(
     return synth_app(build_app, nag=nag, context=context)[stack_name]
 
 
-__all__ = ["SynthError", "SynthResult", "scenario_for", "synth", "synth_app"]
+__all__ = ["SynthError", "SynthResult", "scenario_for", "synth", "synth_app", "synth_to"]

@@ -60,7 +60,9 @@ def load_template_file(path: Path) -> Template:
         data = _yaml_load(text, str(path))
     if not isinstance(data, dict) or not isinstance(data.get("Resources"), dict):
         raise InputError(f"{path}: not a CloudFormation template (no Resources section)")
-    return Template(data, path.name.removesuffix(".template.json").removesuffix(path.suffix))
+    t = Template(data, path.name.removesuffix(".template.json").removesuffix(path.suffix), source=str(path))
+    t.environment_known = not t.made_by_cdk()  # a cdk.out manifest may say otherwise
+    return t
 
 
 def load_path(path: Path) -> tuple[list[Template], dict[str, Any] | None]:
@@ -87,21 +89,24 @@ def load_path(path: Path) -> tuple[list[Template], dict[str, Any] | None]:
 
 
 def _apply_manifest_env(outdir: Path, templates: list[Template]) -> None:
-    """Give each stack template the environment the cdk.out manifest records for it."""
+    """Give each stack template the environment the manifest beside it records (the cdk.out's,
+    or a nested assembly's for the stacks of a Stage)."""
     from pitfalls.templates.template import concrete_env
 
-    try:
-        manifest = json.loads((outdir / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return  # no manifest: a plain directory of templates, environment unknown
-    by_file: dict[str, str] = {}
-    for art in (manifest.get("artifacts") or {}).values():
-        if isinstance(art, dict) and art.get("type") == "aws:cloudformation:stack":
-            tfile = (art.get("properties") or {}).get("templateFile")
-            if tfile and isinstance(art.get("environment"), str):
-                by_file[Path(tfile).name] = art["environment"]
+    environments: dict[Path, str] = {}
+    for manifest_file in [outdir / "manifest.json", *sorted(outdir.glob("assembly-*/manifest.json"))]:
+        try:
+            manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            continue  # no manifest: a plain directory of templates, environment unknown
+        for art in (manifest.get("artifacts") or {}).values():
+            if isinstance(art, dict) and art.get("type") == "aws:cloudformation:stack":
+                tfile = (art.get("properties") or {}).get("templateFile")
+                if isinstance(tfile, str) and isinstance(art.get("environment"), str):
+                    environments[(manifest_file.parent / tfile).resolve()] = art["environment"]
     for t in templates:
-        env = by_file.get(f"{t.name}.template.json", "")
+        env = environments.get(Path(t.source).resolve(), "")
         if env.startswith("aws://"):
             account, _, region = env.removeprefix("aws://").partition("/")
             t.account, t.region = concrete_env(account, region)
+            t.environment_known = True
