@@ -17,6 +17,7 @@ from pitfalls.evidence.render import (
     SideBySide,
     Table,
     flagged_ids,
+    styled_html,
 )
 from pitfalls.evidence.synth import SynthResult
 
@@ -33,6 +34,7 @@ class Code:
     def __repr__(self) -> str:
         return f"# {self.where}\n{self.source}"
 
+    @styled_html
     def _repr_html_(self) -> str:
         try:
             from pygments import highlight
@@ -100,6 +102,7 @@ class StageFlow:
     def __repr__(self) -> str:
         return self.text
 
+    @styled_html
     def _repr_html_(self) -> str:
         return f"{STYLE}<pre class='pp-pre'>{html.escape(self.text)}</pre>"
 

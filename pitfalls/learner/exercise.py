@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pitfalls.checks.findings import Finding
+from pitfalls.evidence.render import styled_html
 
 if TYPE_CHECKING:
     from pitfalls.evidence.synth import SynthResult
@@ -158,6 +159,7 @@ class Feedback:
                      "(1, 2 or 3 for the solution).")
         return text
 
+    @styled_html
     def _repr_html_(self) -> str:
         import html
 

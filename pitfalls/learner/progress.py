@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from pitfalls._env import ROOT
+from pitfalls.evidence.render import styled_html
 
 ENV_VAR = "PITFALLS_PROGRESS_FILE"
 FORMAT = 1
@@ -261,10 +262,9 @@ class Progress:
         lines.append(self.summary())
         return "\n".join(lines)
 
+    @styled_html
     def _repr_html_(self) -> str:
         import html
-
-        from pitfalls.evidence.render import STYLE
 
         cells = []
         for r in self.rows:
@@ -273,7 +273,7 @@ class Progress:
             link = f"<a href='{html.escape(r.notebook)}.ipynb'>{html.escape(r.notebook)}</a>"
             cells.append(f"<tr><td>{r.scenario:02d}</td><td>{link}</td>"
                          f"<td class='{cls}'>{html.escape(r.status)}</td><td>{attempts}</td></tr>")
-        return (STYLE + "<table class='pp-t'><tr><th>#</th><th>notebook</th><th>status</th>"
+        return ("<table class='pp-t'><tr><th>#</th><th>notebook</th><th>status</th>"
                 "<th>attempts</th></tr>" + "".join(cells) + "</table>"
                 f"<div class='pp-h'>{html.escape(self.summary())}</div>")
 
