@@ -84,6 +84,13 @@ def styled_html(method: Callable[[Any], str]) -> Callable[[Any], str]:
     return wrapper
 
 
+def breakable(text: str) -> str:
+    """Escaped text that may wrap after its separators: a rule id such as
+    AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:...] is one long word otherwise, and
+    widens its table past the output area (JupyterLab's sanitizer drops CSS word-break)."""
+    return re.sub(r"([\[:/,.])(?!$)", r"\1<wbr>", html.escape(text))
+
+
 class _Tagged(str):
     """A string YAML dumps as a CloudFormation short-form tag (!Ref X, !GetAtt X.Arn)."""
 
@@ -200,8 +207,8 @@ class FindingsTable:
         if not self.findings:
             return f"{STYLE}{head}<div class='pp-ok'>✔ No findings.</div>"
         rows = "".join(
-            f"<tr><td class='pp-{f.severity}'>{f.severity}</td><td><code>{html.escape(f.check)}"
-            f"</code></td><td>{f.tool}</td><td><code>{html.escape(f.resource or '-')}</code></td>"
+            f"<tr><td class='pp-{f.severity}'>{f.severity}</td><td><code>{breakable(f.check)}"
+            f"</code></td><td>{f.tool}</td><td><code>{breakable(f.resource or '-')}</code></td>"
             f"<td>{html.escape(f.message)}</td></tr>"
             for f in self.findings
         )
