@@ -32,7 +32,10 @@ _LOOK = {
     "pp-info": "color:#808080",
     "pp-ok": "color:#1f8f4a;font-weight:bold",
     "pp-pre": "font-size:12px;line-height:1.3;margin:0;white-space:pre;text-align:left",
-    "pp-wrap": "white-space:pre-wrap;text-align:left",
+    # Wrapped monospace text on a div: JupyterLab gives every <pre> word-break:break-all, which
+    # cuts words in two where a line wraps.
+    "pp-wrap": "white-space:pre-wrap;text-align:left;font-family:monospace;font-size:12px;"
+               "line-height:1.4;margin:2px 0",
     "pp-del": "background-color:#fde2e1;color:#1a1a1a",
     "pp-add": "background-color:#dcf5e3;color:#1a1a1a",
     "pp-h": "font-weight:bold;margin:6px 0 2px",
@@ -255,7 +258,8 @@ class SideBySide:
     @styled_html
     def _repr_html_(self) -> str:
         def cell(text: str, cls: str) -> str:
-            return f"<td class='{cls}'><pre class='pp-pre'>{html.escape(text)}</pre></td>"
+            # The <pre> carries the colour too: JupyterLab paints every <pre> with its own background.
+            return f"<td class='{cls}'><pre class='pp-pre {cls}'>{html.escape(text)}</pre></td>"
 
         body = "".join(
             "<tr>"

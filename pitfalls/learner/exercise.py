@@ -242,7 +242,7 @@ class Feedback:
 
         cls = "pp-ok" if self.grade.passed else "pp-error"
         note = f"<div class='pp-info'>{html.escape(self.note)}</div>" if self.note else ""
-        return f"<pre class='{cls} pp-wrap'>{html.escape(self.grade.summary())}</pre>{note}"
+        return f"<div class='{cls} pp-wrap'>{html.escape(self.grade.summary())}</div>{note}"
 
 
 def hint(scenario: int, level: int) -> str:
@@ -257,7 +257,7 @@ def _hints_html(tiers: list[tuple[str, str]], shown: int) -> str:
     import html
 
     return styled("".join(
-        f"<div class='pp-h'>{html.escape(title)}</div><pre class='pp-wrap'>{html.escape(body)}</pre>"
+        f"<div class='pp-h'>{html.escape(title)}</div><div class='pp-wrap'>{html.escape(body)}</div>"
         for title, body in tiers[:shown]
     ))
 

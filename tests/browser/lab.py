@@ -74,6 +74,9 @@ class Lab:
 SETTINGS = {
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
                                                                           "checkForUpdates": False},
+    # Every cell rendered at once (JupyterLab 4 renders the cells near the viewport by default),
+    # so a test reads every output of a notebook without scrolling through it.
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
 }
 
 
@@ -96,12 +99,17 @@ def running_lab(home: Path) -> Iterator[Lab]:
         JUPYTER_DATA_DIR=str(home / "jupyter-data"),
         JUPYTER_RUNTIME_DIR=str(home / "jupyter-runtime"),
         IPYTHONDIR=str(home / "ipython"),
+        # The kernels' temporary files (notebook 15's emulator state among them) stay in `home`,
+        # where the suite finds and stops what a failed test left running.
+        TMPDIR=str(home / "tmp"),
     )
+    (home / "tmp").mkdir()
     cmd = [
         sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={home}",
         f"--LabApp.user_settings_dir={settings}", f"--LabApp.workspaces_dir={home / 'workspaces'}",
         "--ServerApp.port_retries=0", "--LabApp.news_url=", "--allow-root",
+        "--LabApp.expose_app_in_browser=True",  # window.jupyterapp: run commands, read cell state
     ]
     log = home / "jupyterlab.log"
     with log.open("w") as out:
