@@ -7,7 +7,7 @@ Skipped, with the reason, where there is no Chromium or no Playwright; CI instal
 
 from __future__ import annotations
 
-import shutil
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,8 @@ SHOTS = Path(__file__).resolve().parent / "screenshots"  # gitignored
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     path = chromium()
+    if path is None and os.environ.get("PITFALLS_REQUIRE_BROWSER"):
+        pytest.fail("PITFALLS_REQUIRE_BROWSER is set (CI) but there is no Chromium")
     if path is None:
         pytest.skip("no Chromium on this machine (/usr/bin/chromium): the browser suite needs "
                     "Debian's chromium package, or PITFALLS_CHROMIUM=/path/to/chromium")
@@ -84,7 +86,3 @@ def keep_screenshot(pg: Any, name: str) -> Path:
     path = SHOTS / f"{name}.png"
     pg.screenshot(path=str(path))
     return path
-
-
-def clean_screenshots() -> None:
-    shutil.rmtree(SHOTS, ignore_errors=True)
