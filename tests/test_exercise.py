@@ -192,3 +192,19 @@ def test_pasting_over_the_magic_line_warns(capsys: pytest.CaptureFixture[str]) -
     assert err.count("Not graded: this cell defines SourceBucket without the `%%exercise 7` line") == 1
     shell.run_cell("class Other:\n    pass\n")
     assert "Not graded" not in capsys.readouterr().err
+
+
+def test_hint_area_reads_before_the_cell_runs() -> None:
+    """The hint area's display carries text and HTML forms besides the widget: JupyterLab shows
+    the HTML of a committed output it has not seen run, instead of the widget's raw repr."""
+    from pitfalls.learner.exercise import Grade, get, hint_buttons
+
+    area = hint_buttons(get(7), Grade(False))
+    bundle = area._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert "Show hint 1 of 3" in bundle["text/html"] and "hint(7, 1)" in bundle["text/html"]
+    assert "VBox" not in bundle["text/plain"] and "hint(7, 1)" in bundle["text/plain"]
+    for n in (1, 2, 3):
+        area.reveal()
+        assert area.button.description == ("All hints shown" if n == 3 else f"Show hint {n + 1} of 3")
+    assert "%%exercise 7" in area.out.value and area.button.disabled

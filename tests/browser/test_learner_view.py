@@ -118,16 +118,18 @@ def test_committed_notebook_opens_readable(page: Any, lab: Lab, name: str) -> No
         assert "Three hints, one at a time" in output_text(page, cell_index(page, "exercise"))
 
 
-def test_verdict_colours_differ(page: Any, lab: Lab) -> None:
-    """Pass is green and fail is red (both were black)."""
-    open_notebook(page, lab, "07_s3_source_bucket.ipynb")
-    colours = page.evaluate("""() => ['✘', '✔'].map(mark => {
+def verdict_colour(page: Any, mark: str) -> str | None:
+    """The colour of the first exercise verdict starting with `mark` (✘ or ✔) on the page."""
+    return page.evaluate("""mark => {
         const e = Array.from(document.querySelectorAll('.jp-OutputArea-output div'))
             .find(n => n.children.length === 0 && n.textContent.trim().startsWith(mark));
-        return e ? getComputedStyle(e).color : null; })""")
-    fail, ok = colours
-    assert fail == "rgb(208, 49, 45)", colours
-    assert ok in (None, "rgb(31, 143, 74)"), colours
+        return e ? getComputedStyle(e).color : null; }""", mark)
+
+
+def test_verdict_colours_differ(page: Any, lab: Lab) -> None:
+    """A failed grade is red as the notebook opens (it was black, like a pass)."""
+    open_notebook(page, lab, "07_s3_source_bucket.ipynb")
+    assert verdict_colour(page, "✘") == "rgb(208, 49, 45)"
 
 
 # --- an exercise, as a learner works through it ---------------------------------------------------
@@ -176,8 +178,16 @@ def test_exercise_as_a_learner(page: Any, lab: Lab) -> None:
     run_cell(page, cell)
     out = output_text(page, cell)
     assert "All checks pass" in out, out
+    assert verdict_colour(page, "✔") == "rgb(31, 143, 74)"
     keep_screenshot(page, "07-solution-passes")
     assert recorded(lab)["07"]["passed"] is True
+    # The dark theme: the verdict and the table colours switch to their dark variants.
+    page.evaluate("window.jupyterapp.commands.execute('apputils:change-theme', "
+                  "{theme: 'JupyterLab Dark'})")
+    page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'")
+    page.wait_for_timeout(500)
+    assert verdict_colour(page, "✔") == "rgb(86, 211, 100)"
+    keep_screenshot(page, "07-dark-theme")
 
 
 # --- notebook 15: progress while it deploys --------------------------------------------------------
