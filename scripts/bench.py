@@ -80,6 +80,17 @@ def main() -> int:
         lint = timed(lambda: subprocess.run(cmd, capture_output=True, cwd=ROOT), 2)
         print("   full pipeline --cfn-lint:", fmt(lint))
 
+    print("== python -m pitfalls check on hostile input (whole process; refused, exit 2)")
+    from tests.hostile_inputs import HOSTILE
+
+    with tempfile.TemporaryDirectory() as d:
+        for kind, make in HOSTILE.items():
+            path = make(Path(d))
+            cmd = [sys.executable, "-m", "pitfalls", "check", str(path)]
+            size = f"{path.stat().st_size / 1000:,.1f} KB"
+            runs = timed(lambda: subprocess.run(cmd, capture_output=True, cwd=ROOT), 3)  # noqa: B023
+            print(f"   {kind} ({size}):", fmt(runs))
+
     if "--skip-notebooks" not in sys.argv:
         print("== notebook execution (top to bottom, fresh kernel)")
         import nbformat

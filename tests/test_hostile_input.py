@@ -14,31 +14,10 @@ import pytest
 
 from pitfalls import limits
 from pitfalls.templates import InputError, load_path
+from tests.hostile_inputs import HOSTILE, write
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# 1.7 KB that expands to 10^9 values: each anchor is a list of ten of the previous one.
-ALIAS_BOMB = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
-    f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]\n" for i in range(1, 9)
-) + "Resources: {R: {Type: AWS::S3::Bucket, Properties: {Tags: *a8}}}\n"
-
-
-def _write(tmp_path: Path, name: str, text: str) -> Path:
-    path = tmp_path / name
-    path.write_text(text)
-    return path
-
-
-HOSTILE = {
-    "alias-bomb": lambda t: _write(t, "bomb.yaml", ALIAS_BOMB),
-    "deep-json": lambda t: _write(t, "deep.json", '{"Resources": ' + "[" * 100_000 + "]" * 100_000 + "}"),
-    "deep-yaml-flow": lambda t: _write(t, "deep.yaml", "Resources: " + "[" * 100_000 + "]" * 100_000),
-    "deep-yaml-block": lambda t: _write(t, "block.yaml", "Resources:\n" + "".join(
-        " " * i + f"k{i}:\n" for i in range(1, 300)) + " " * 300 + "v: 1\n"),
-    "huge-yaml": lambda t: _write(t, "huge.yaml", "Resources:\n" + "".join(
-        f"  R{i}: {{Type: AWS::S3::Bucket, Properties: {{BucketName: bucket-{i:08d}}}}}\n"
-        for i in range(120_000))),
-}
 EXPECTED = {
     "alias-bomb": "expands to more than 2,000,000 values through YAML aliases",
     "deep-json": "nested more than 100 levels deep",
@@ -76,7 +55,7 @@ def test_refused_within_two_seconds(kind: str, tmp_path: Path) -> None:
 
 def test_a_real_template_under_the_cap_still_loads(tmp_path: Path) -> None:
     """The limits leave real templates alone: aliases used sparingly, normal nesting."""
-    path = _write(tmp_path, "ok.yaml", "Tags: &tags [{Key: Project, Value: p}]\nResources:\n"
+    path = write(tmp_path, "ok.yaml", "Tags: &tags [{Key: Project, Value: p}]\nResources:\n"
                   "  A: {Type: AWS::S3::Bucket, Properties: {Tags: *tags}}\n"
                   "  B: {Type: AWS::S3::Bucket, Properties: {Tags: *tags}}\n")
     (t,), _ = load_path(path)
@@ -96,7 +75,7 @@ def test_checks_into_a_closed_pipe() -> None:
                                   '{"scenarios": {"07": ' + '{"a":' * 5000 + "1" + "}" * 5000 + "}}"],
                          ids=["deep-list", "deep-object"])
 def test_mistakes_on_a_nested_file(body: str, tmp_path: Path) -> None:
-    path = _write(tmp_path, "learner.json", body)
+    path = write(tmp_path, "learner.json", body)
     r = run("progress", "--mistakes", str(path))
     assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
     assert f"skipped: {path} is nested more than 100 levels deep" in r.stderr
@@ -104,6 +83,6 @@ def test_mistakes_on_a_nested_file(body: str, tmp_path: Path) -> None:
 
 
 def test_oversized_progress_file(tmp_path: Path) -> None:
-    path = _write(tmp_path, "big.json", json.dumps({"scenarios": {}, "pad": "x" * (limits.MAX_BYTES + 1)}))
+    path = write(tmp_path, "big.json", json.dumps({"scenarios": {}, "pad": "x" * (limits.MAX_BYTES + 1)}))
     r = run("progress", "--mistakes", str(path))
     assert r.returncode == 2 and "larger than the 4.0 MB a progress file may be" in r.stderr, r.stderr
