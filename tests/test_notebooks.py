@@ -105,3 +105,13 @@ def test_relative_links_lead_somewhere() -> None:
     ]
     assert not broken, broken
     assert "/OWNER/" not in (ROOT / "README.md").read_text()  # no link to a placeholder
+
+
+def test_no_cell_is_taken_for_an_ungraded_exercise() -> None:
+    """The warning for an exercise cell that lost its %%exercise line fires on no shipped cell."""
+    from pitfalls.learner.exercise import ungraded_exercise
+
+    for path in (nb.path for nb in scenarios.notebooks()):
+        for c in json.loads(path.read_text())["cells"]:
+            if c["cell_type"] == "code":
+                assert not ungraded_exercise("".join(c["source"])), (path.name, c["source"][:2])
