@@ -323,8 +323,8 @@ class AcknowledgedTable:
         if not self.findings:
             return f"{STYLE}{head}<div class='pp-info'>Nothing acknowledged.</div>"
         rows = "".join(
-            f"<tr><td><code>{html.escape(f.check)}</code></td>"
-            f"<td><code>{html.escape(f.resource)}</code></td><td>{html.escape(f.reason)}</td></tr>"
+            f"<tr><td><code>{breakable(f.check)}</code></td>"
+            f"<td><code>{breakable(f.resource)}</code></td><td>{html.escape(f.reason)}</td></tr>"
             for f in self.findings
         )
         return (
