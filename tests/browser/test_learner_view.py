@@ -42,8 +42,11 @@ def open_notebook(page: Any, lab: Lab, name: str) -> None:
                            "?.kernel?.status === 'idle'", timeout=120_000)
 
 
-def command(page: Any, name: str) -> None:
-    page.evaluate(f"window.jupyterapp.commands.execute({json.dumps(name)})")
+def command(page: Any, name: str, *, wait: bool = True) -> None:
+    """Run a JupyterLab command; with `wait`, until it is done (a run command's promise settles
+    when the cells have run)."""
+    call = f"window.jupyterapp.commands.execute({json.dumps(name)})"
+    page.evaluate(f"() => {call}" if wait else f"() => {{ {call}; }}")
 
 
 def cell_index(page: Any, tag: str) -> int:
@@ -52,11 +55,12 @@ def cell_index(page: Any, tag: str) -> int:
         c => (c.model.getMetadata('tags') || []).includes({json.dumps(tag)}))"""))
 
 
-def run_cell(page: Any, index: int, *, wait: bool = True, timeout: float = 300) -> None:
+def run_cell(page: Any, index: int, *, wait: bool = True) -> None:
+    """Run one cell as Shift+Enter would, without moving on; with `wait`, until it has run."""
     page.evaluate(f"() => {{ {JS_NOTEBOOK}.activeCellIndex = {index}; }}")
-    command(page, "notebook:run-cell")
-    if wait:
-        wait_idle(page, index, timeout)
+    command(page, "notebook:run-cell", wait=wait)
+    if not wait:  # it has started when its prompt shows [*]
+        page.wait_for_function(f"() => {JS_NOTEBOOK}.widgets[{index}].promptNode.textContent.includes('*')")
 
 
 def running(page: Any, index: int) -> bool:
@@ -188,6 +192,9 @@ def test_exercise_as_a_learner(page: Any, lab: Lab) -> None:
     page.wait_for_timeout(500)
     assert verdict_colour(page, "✔") == "rgb(86, 211, 100)"
     keep_screenshot(page, "07-dark-theme")
+    page.evaluate("window.jupyterapp.commands.execute('apputils:change-theme', "
+                  "{theme: 'JupyterLab Light'})")  # the theme is a lab setting: the next tests' too
+    page.wait_for_function("() => document.body.dataset.jpThemeLight === 'true'")
 
 
 # --- notebook 15: progress while it deploys --------------------------------------------------------
@@ -202,15 +209,12 @@ def test_deploy_shows_progress_as_it_comes(page: Any, lab: Lab) -> None:
     # While the cell still runs, the CLI's lines are already on the page.
     seen_running = None
     deadline = time.monotonic() + 600
-    while time.monotonic() < deadline:
-        text = output_text(page, deploy)
-        m = re.search(r"cdk deploy: (\d+) lines", text)
-        if m and int(m.group(1)) > 0 and running(page, deploy):
-            seen_running = text
+    while time.monotonic() < deadline and running(page, deploy):
+        m = re.search(r"cdk deploy: (\d+) lines", output_text(page, deploy))
+        if m and int(m.group(1)) >= 10 and running(page, deploy):
+            seen_running = m.group(0)
+            page.locator(".jp-Cell").nth(deploy).scroll_into_view_if_needed()
             keep_screenshot(page, "15-deploy-live")
-            break
-        if not running(page, deploy) and page.evaluate(
-                f"() => {JS_NOTEBOOK}.widgets[{deploy}].model.executionCount !== null"):
             break
         page.wait_for_timeout(250)
     assert seen_running, f"no progress while the deploy ran; at the end: {output_text(page, deploy)}"
