@@ -1,8 +1,13 @@
-"""A JupyterLab for the browser suite: on 127.0.0.1, a free port, a token, and every file it could
-write (notebooks, settings, workspaces, trust database, the learner's progress) in a scratch folder.
+"""The browser suite's JupyterLab and Chromium, and its pytest fixtures (imported by the test
+module: a conftest.py here would shadow tests/conftest.py for `from conftest import ...`).
 
-The notebooks are copied there, so running a cell never changes the repository's notebooks; the
-kernel still imports `pitfalls` and `solutions` from the work tree (the venv's .pth file).
+JupyterLab runs on 127.0.0.1, a free port, a token, and every file it could write (notebooks,
+settings, workspaces, trust database, the learner's progress, kernels' temporary files) in a
+scratch folder. The notebooks are copied there, so running a cell never changes the repository's
+notebooks; the kernel still imports `pitfalls` and `solutions` from the work tree (the venv's
+.pth file). One JupyterLab and one headless Chromium serve the whole module, a browser context each
+test. Skipped, with the reason, where there is no Chromium or no Playwright; CI installs both
+(.ci/run installs Debian's chromium when it is missing and sets PITFALLS_REQUIRE_BROWSER).
 """
 
 from __future__ import annotations
@@ -20,6 +25,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
@@ -133,3 +141,60 @@ def running_lab(home: Path) -> Iterator[Lab]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+# --- pytest fixtures ------------------------------------------------------------------------------
+
+SHOTS = Path(__file__).resolve().parent / "screenshots"  # gitignored
+
+
+@pytest.fixture(scope="module", name="browser")
+def browser_fixture() -> Iterator[Any]:
+    path = chromium()
+    if path is None and os.environ.get("PITFALLS_REQUIRE_BROWSER"):
+        pytest.fail("PITFALLS_REQUIRE_BROWSER is set (CI) but there is no Chromium")
+    if path is None:
+        pytest.skip("no Chromium on this machine (/usr/bin/chromium): the browser suite needs "
+                    "Debian's chromium package, or PITFALLS_CHROMIUM=/path/to/chromium")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module", name="lab")
+def lab_fixture(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    home = tmp_path_factory.mktemp("lab")
+    with running_lab(home) as running:
+        try:
+            yield running
+        finally:
+            stop_left_emulators(home)
+
+
+def stop_left_emulators(home: Path) -> None:
+    """Stop a local AWS that a notebook in this lab started and a failed test left running."""
+    from pitfalls.emulator import process
+
+    for pid_file in (home / "tmp").glob("**/state/*"):
+        if pid_file.is_file():
+            process.stop(pid_file.parent)
+
+
+@pytest.fixture(name="page")
+def page_fixture(browser: Any, lab: Lab) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    pg.set_default_timeout(60_000)
+    yield pg
+    context.close()
+    lab.shutdown_kernels()
+
+
+def keep_screenshot(pg: Any, name: str) -> Path:
+    """A screenshot for the reader (tests/browser/screenshots/NAME.png)."""
+    SHOTS.mkdir(exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    pg.screenshot(path=str(path))
+    return path

@@ -17,8 +17,7 @@ import pytest
 
 from pitfalls import scenarios
 from pitfalls.learner.exercise import get
-from tests.browser.conftest import keep_screenshot
-from tests.browser.lab import ROOT, Lab
+from tests.browser.lab import ROOT, Lab, browser_fixture, keep_screenshot, lab_fixture, page_fixture  # noqa: F401 (fixtures)
 
 # Text that must never be what a learner reads: a widget's Python repr, an object's default repr.
 RAW = re.compile(r"VBox\(children=|Button\(description=|HTML\(value=|<IPython\.core\.display\.\w+ object>"
