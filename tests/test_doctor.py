@@ -153,23 +153,27 @@ def _offline_env(**extra: str) -> dict[str, str]:
             "AWS_EC2_METADATA_DISABLED": "true", **extra}
 
 
-def _aws_line(env: dict[str, str]) -> str:
+def _aws_fix(env: dict[str, str]) -> str:
+    """The credentials row's fix as the report prints it below the table, wrapped lines joined."""
     r = subprocess.run([sys.executable, "-m", "pitfalls", "doctor", "--no-emulator", "--aws"],
                        capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
     assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
-    return next(ln for ln in r.stdout.splitlines() if ln.startswith("AWS credentials"))
+    row = next(ln for ln in r.stdout.splitlines() if ln.startswith("AWS credentials"))
+    number = row.rsplit("FIX ", 1)[1]
+    fixes = re.sub(r"\n    ", " ", r.stdout)
+    return next(ln for ln in fixes.splitlines() if ln.startswith(f"FIX {number}, AWS credentials"))
 
 
 def test_doctor_aws_refuses_the_emulators_key() -> None:
-    line = _aws_line(_offline_env(AWS_ACCESS_KEY_ID=FAKE_ACCESS_KEY, AWS_SECRET_ACCESS_KEY="x"))
-    assert f"{FAKE_ACCESS_KEY}: not real credentials" in line
-    assert "FIX: these are the local emulator's" in line
+    fix = _aws_fix(_offline_env(AWS_ACCESS_KEY_ID=FAKE_ACCESS_KEY, AWS_SECRET_ACCESS_KEY="x"))
+    assert f"(found: {FAKE_ACCESS_KEY}: not real credentials" in fix
+    assert "these are the local emulator's" in fix
 
 
 def test_doctor_aws_with_a_profile_that_is_not_there() -> None:
-    line = _aws_line(_offline_env(AWS_PROFILE="nonesuch"))
-    assert "unusable: The config profile (nonesuch) could not be found" in line
-    assert "FIX: check AWS_PROFILE" in line
+    fix = _aws_fix(_offline_env(AWS_PROFILE="nonesuch"))
+    assert "unusable: The config profile (nonesuch) could not be found" in fix
+    assert ": check AWS_PROFILE" in fix
 
 
 def test_cli_import_stays_light() -> None:
