@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from pitfalls.evidence.render import styled
+from pitfalls.evidence.render import styled, without_colour
 
 
 def _in_kernel() -> bool:
@@ -102,7 +102,7 @@ class LiveProgress:
         """What the display shows now: the title with the time so far, the states, the last lines."""
         elapsed = time.monotonic() - self._started
         head = f"{self.title}: {len(self.lines)} lines, {elapsed:.0f} s so far"
-        tail = self.lines[-self.keep:]
+        tail = [without_colour(ln) for ln in self.lines[-self.keep:]]
         text = "\n".join([head, *(f"{k}: {v}" for k, v in self.states.items()), *tail])
         rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(v)}</td></tr>"
                        for k, v in self.states.items())

@@ -87,6 +87,14 @@ def styled_html(method: Callable[[Any], str]) -> Callable[[Any], str]:
     return wrapper
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def without_colour(line: str) -> str:
+    """A terminal line without its ANSI colour codes (the CDK CLI colours some of its lines)."""
+    return _ANSI.sub("", line)
+
+
 def breakable(text: str) -> str:
     """Escaped text that may wrap after its separators: a rule id such as
     AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:...] is one long word otherwise, and
