@@ -12,8 +12,11 @@ PYTEST_WORKERS ?= 2
 setup:
 	@$(PYTHON) scripts/setup.py
 
+# As root (containers, VMs) JupyterLab refuses to start without --allow-root.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
+
 lab: setup
-	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
+	$(BIN)/jupyter lab $(ALLOW_ROOT) notebooks/00_start_here.ipynb
 
 test: setup
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile tests notebooks --nbval \

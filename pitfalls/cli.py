@@ -80,6 +80,22 @@ def _verify(args: argparse.Namespace) -> int:
     return 1 if report.problems else 0
 
 
+def _cdk(args: argparse.Namespace) -> int:
+    """The pinned CDK CLI on the pinned Node, in this directory: `npx cdk ...` without needing
+    Node on PATH or an activated environment."""
+    import os
+    import subprocess
+
+    from pitfalls import _env
+    from pitfalls.emulator.deploy import cli_command
+
+    _env.configure()  # PATH gains the venv's bin and Node's: cdk.json's app finds its Python
+    try:
+        return subprocess.call([*cli_command(), *args.cdk_args], env=os.environ)
+    except KeyboardInterrupt:
+        return 130
+
+
 def build_parser(*, checker_only: bool = False) -> argparse.ArgumentParser:
     """The command line; `checker_only` leaves out the commands that `check` and `checks` do not
     need (the emulator's and the learner's), whose imports would double the checker's start-up."""
@@ -115,6 +131,11 @@ def build_parser(*, checker_only: bool = False) -> argparse.ArgumentParser:
     p.add_argument("--stack", default="PipelinePitfalls-dev",
                    help="stack name (default: PipelinePitfalls-dev)")
     p.set_defaults(fn=guarded(_verify))
+
+    p = sub.add_parser("cdk", help="the course's pinned CDK CLI, e.g. `python -m pitfalls cdk synth` "
+                                   "(what `npx cdk synth` does, without Node on PATH)")
+    p.add_argument("cdk_args", nargs=argparse.REMAINDER, help="arguments for the CDK CLI")
+    p.set_defaults(fn=guarded(_cdk))
 
     from pitfalls.learner.cli import register as register_learner  # progress, reset, doctor
 

@@ -15,6 +15,7 @@ from pitfalls.checks.s09_naming_and_tagging import requiring_tags
 from pitfalls.checks.tools import cfn_lint_findings
 from pitfalls.evidence.deployview import DeploymentView, api_doc, compare_deployments, waiter_states
 from pitfalls.evidence.environments import name_limits, names_side_by_side
+from pitfalls.evidence.live import live_progress
 from pitfalls.evidence.local_aws import LocalAWS
 from pitfalls.evidence.localrun import (
     BuildSpecView,
@@ -62,7 +63,8 @@ __all__ = [
     "SynthError", "SynthResult",
     "Table", "Template", "TextFile", "acknowledged", "as_list", "action_commands", "api_doc", "app_copy",
     "cfn_lint_findings", "check_environment", "cli_progress", "compare", "compare_buildspecs",
-    "compare_deployments", "evidence", "fresh_stack", "hint", "load_handler", "load_inline_handler",
+    "compare_deployments", "evidence", "fresh_stack", "hint", "load_handler", "live_progress",
+    "load_inline_handler",
     "name_limits", "names_side_by_side", "outline", "physical_names", "project_buildspec",
     "reference_alias", "reference_projects", "refs_in", "requiring_tags", "run_checks",
     "run_commands", "run_pytest", "runtime_lifecycle", "runtime_status", "show_code",

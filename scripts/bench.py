@@ -11,6 +11,7 @@ from __future__ import annotations
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -64,6 +65,17 @@ def main() -> int:
         cls = get(n).solution_class()
         grade(n, cls)
         print(f"   scenario {n:02d}:", fmt(timed(lambda: grade(n, cls), 10)))  # noqa: B023
+
+    print("== python -m pitfalls check on hostile input (whole process; refused, exit 2)")
+    from tests.hostile_inputs import HOSTILE
+
+    with tempfile.TemporaryDirectory() as d:
+        for kind, make in HOSTILE.items():
+            path = make(Path(d))
+            cmd = [sys.executable, "-m", "pitfalls", "check", str(path)]
+            size = f"{path.stat().st_size / 1000:,.1f} KB"
+            runs = timed(lambda: subprocess.run(cmd, capture_output=True, cwd=ROOT), 3)  # noqa: B023
+            print(f"   {kind} ({size}):", fmt(runs))
 
     if "--skip-notebooks" not in sys.argv:
         print("== notebook execution (top to bottom, fresh kernel)")

@@ -105,6 +105,14 @@ PATCH_POINTS: list[Patch] = [
     Patch("moto.codebuild.responses:CodeBuildResponse.list_report_groups",
           "CodeBuild report groups: moto has no API for them (added, not replaced)",
           None),
+    # CloudFormation's parameter constraints (parameters.py): moto accepts any value.
+    *(Patch(f"moto.cloudformation.models:CloudFormationBackend.{name}",
+            "parameters are checked against AllowedPattern, AllowedValues, lengths and values "
+            "before anything is created, as CloudFormation does", sha)
+      for name, sha in (
+          ("create_stack", "dcb835c34772ed6c3a2785c44571cba7bea8a9edaf80bd4533428b093c3351a6"),
+          ("create_change_set", "4668670ac84b203d05ecdaf6f864b93263fad1faa040137225a3d38a9b3ae7d1"),
+          ("update_stack", "83a62d954ef05565636c254a1fa1910fa7124479cbbf974b4c2a6ebf433cc63b"))),
     Patch("moto.cloudtrail.responses:CloudTrailResponse.lookup_events",
           "CloudTrail LookupEvents, which the CDK CLI calls after a failed deploy: moto has "
           "none, and the SDK's retries of its 500 answer hold the CLI for ~25 s (added; empty, "
@@ -344,7 +352,7 @@ def _replacements() -> dict[str, Any]:
                                     disable_rollback=disable_rollback, announce=announce,
                                     template_text=template_text)
 
-    from pitfalls.emulator import services
+    from pitfalls.emulator import parameters, services
 
     return {
         "moto.cloudformation.parsing:resource_class_from_type": resource_class_from_type,
@@ -366,6 +374,7 @@ def _replacements() -> dict[str, Any]:
         "moto.cloudformation.responses:CloudFormationResponse.execute_change_set":
             execute_change_set_response,
         **services.replacements(),
+        **parameters.replacements(),
     }
 
 

@@ -25,6 +25,8 @@ from typing import Any
 
 from pitfalls._env import ROOT, node_executable
 
+REPORT_WIDTH = 100  # columns: the report reads in an 80-100 column terminal and in a notebook
+FOUND_WIDTH = 30
 SETUP_FIX = "run `make lab` (or `python3 scripts/setup.py`) from the repository root"
 # aws-cdk-lib 2.275.0 refuses to deploy with an older bootstrap stack: DefaultStackSynthesizer's
 # MIN_BOOTSTRAP_STACK_VERSION (core/lib/stack-synthesizers/default-synthesizer.js in its jsii tarball).
@@ -368,14 +370,28 @@ class Report:
         return all(r.ok for r in self.items)
 
     def __repr__(self) -> str:
+        """A table that fits a terminal (long values cut), then each fix in full, wrapped."""
+        import textwrap
+
+        def cut(text: str) -> str:
+            return text if len(text) <= FOUND_WIDTH else text[:FOUND_WIDTH - 1] + "…"
+
+        failed = [r for r in self.items if not r.ok]
         w1 = max([len("component")] + [len(r.component) for r in self.items]) + 2
-        w2 = max([len("found")] + [len(r.found) for r in self.items]) + 2
+        w2 = max([len("found")] + [len(cut(r.found)) for r in self.items]) + 2
         w3 = max([len("expected")] + [len(r.expected) for r in self.items]) + 2
         lines = [f"{'component':<{w1}}{'found':<{w2}}{'expected':<{w3}}"]
         for r in self.items:
-            mark = "ok" if r.ok else "FIX: " + r.fix
-            lines.append(f"{r.component:<{w1}}{r.found:<{w2}}{r.expected:<{w3}}{mark}")
-        lines.append("All good: the course is ready." if self.ok else "Some components need a fix.")
+            mark = "ok" if r.ok else f"FIX {failed.index(r) + 1}"
+            lines.append(f"{r.component:<{w1}}{cut(r.found):<{w2}}{r.expected:<{w3}}{mark}")
+        if not failed:
+            lines.append("All good: the course is ready.")
+            return "\n".join(lines)
+        for i, r in enumerate(failed, 1):
+            found = f" (found: {r.found})" if len(r.found) > FOUND_WIDTH else ""
+            lines += textwrap.wrap(f"FIX {i}, {r.component}{found}: {r.fix}", width=REPORT_WIDTH,
+                                   subsequent_indent="    ", break_on_hyphens=False)
+        lines.append("Some components need a fix.")
         return "\n".join(lines)
 
 
