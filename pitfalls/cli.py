@@ -14,12 +14,19 @@ from pitfalls import scenarios
 
 
 def _check(args: argparse.Namespace) -> int:
+    from pitfalls.asof import as_of, parse_day
     from pitfalls.checks import findings_for_path
     from pitfalls.evidence.render import findings_text
     from pitfalls.templates import InputError
 
     try:
-        findings = findings_for_path(Path(args.path), cfn_lint=args.cfn_lint)
+        day = parse_day(args.as_of)
+    except ValueError as exc:
+        print(f"pitfalls: error: --as-of: {exc}", file=sys.stderr)
+        return 2
+    try:
+        with as_of(day):  # a learner's own app is judged as of today unless told otherwise
+            findings = findings_for_path(Path(args.path), cfn_lint=args.cfn_lint)
     except InputError as exc:
         print(f"pitfalls: error: {exc}", file=sys.stderr)
         return 2
@@ -29,6 +36,7 @@ def _check(args: argparse.Namespace) -> int:
         print(json.dumps([f.to_json() for f in findings], indent=2))
     else:
         print(findings_text(findings))
+        print(f"Judged as of {day.isoformat()}.")
     return 1 if findings else 0
 
 
@@ -76,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"only findings of scenario N ({scenarios.span()})")
     p.add_argument("--cfn-lint", action="store_true",
                    help="also run cfn-lint (adds about 1.5 s)")
+    p.add_argument("--as-of", default="today", metavar="DATE",
+                   help="judge runtime deprecations as of DATE (YYYY-MM-DD, 'today' or 'course'; "
+                        "default: today)")
     p.set_defaults(fn=_check)
 
     p = sub.add_parser("checks", help="list our checks")

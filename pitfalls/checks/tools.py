@@ -8,8 +8,10 @@
 from __future__ import annotations
 
 import json
+from datetime import date, datetime
 from typing import Any
 
+from pitfalls.asof import judging_date
 from pitfalls.checks.findings import Finding
 from pitfalls.templates import Template
 
@@ -141,14 +143,49 @@ def report_findings(
     return found, suppressed
 
 
-def cfn_lint_findings(template: Template, region: str = "us-east-1") -> list[Finding]:
-    """cfn-lint's findings on a template (imports cfn-lint: about a second the first time)."""
-    from cfnlint.api import ManualArgs, lint
+# cfn-lint's rules that judge a Lambda runtime against the clock (`datetime.today()` in each).
+CFN_LINT_DATED_RULES = ("W2531", "E2531", "E2533")
 
-    matches = lint(
-        json.dumps(template.data),
-        config=ManualArgs(regions=[region], ignore_checks=CFN_LINT_IGNORED),
-    )
+
+def _judge_as_of(rules: Any, day: date) -> None:
+    """Make cfn-lint's dated rules of one runner read `day` where they read the clock.
+
+    cfn-lint has no option for the day. Each runner loads its rules as fresh modules, and these
+    three call `datetime.today()` through their module's `datetime` name; that name, in this
+    runner's modules only, becomes a class whose `today()` is `day`. The rules' logic and data stay
+    cfn-lint's. A cfn-lint whose rules read the clock some other way raises here rather than
+    silently judging by the calendar (the drift job would report it).
+    """
+
+    class _Day(datetime):
+        @classmethod
+        def today(cls) -> _Day:
+            return cls(day.year, day.month, day.day)
+
+    for rule_id in CFN_LINT_DATED_RULES:
+        scope = type(rules[rule_id]).validate.__globals__
+        if scope.get("datetime") is not datetime:
+            raise RuntimeError(f"cfn-lint's {rule_id} no longer reads datetime.today(): "
+                               "pitfalls.checks.tools._judge_as_of needs updating")
+        scope["datetime"] = _Day
+
+
+def cfn_lint_findings(template: Template, region: str = "us-east-1") -> list[Finding]:
+    """cfn-lint's findings on a template, its runtime rules judging as of `pitfalls.asof`'s date.
+
+    What `cfnlint.api.lint` does, with the runner's dated rules told the day. Imports cfn-lint:
+    about a second the first time.
+    """
+    from cfnlint.config import ConfigMixIn, ManualArgs
+    from cfnlint.decode.decode import decode_str
+    from cfnlint.runner import Runner
+
+    data, errors = decode_str(json.dumps(template.data))
+    matches = list(errors)
+    if data is not None and not errors:
+        runner = Runner(ConfigMixIn(**ManualArgs(regions=[region], ignore_checks=CFN_LINT_IGNORED)))
+        _judge_as_of(runner.rules, judging_date())
+        matches = list(runner.validate_template(data))
     out = []
     for m in matches:
         path = list(getattr(m, "path", None) or [])
