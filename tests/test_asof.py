@@ -12,7 +12,7 @@ import pytest
 from conftest import FIXTURES, ROOT
 
 from pitfalls import asof
-from pitfalls.checks import REGISTRY
+from pitfalls.checks import all_checks
 from pitfalls.learner import doctor
 from pitfalls.templates import Template
 
@@ -49,7 +49,7 @@ def test_parse_day_refuses_in_one_line(text: str) -> None:
 
 
 def test_our_runtime_check_judges_as_of_the_judging_date() -> None:
-    check = REGISTRY["PP05-DEPRECATED-RUNTIME"]
+    (check,) = [c for c in all_checks() if c.id == "PP05-DEPRECATED-RUNTIME"]
     t = function_on("nodejs24.x")
     assert check.run(t) == []  # as of the course's date
     with asof.as_of(date(2027, 11, 2)):  # 180 days before nodejs24.x's deprecation on 2028-04-30

@@ -262,11 +262,16 @@ def node_moves(version: str, releases: list[NodeRelease], day: date,
     return [Moved(f"Node.js {release.major} (jsii, CDK CLI)", then, now, whys[now])]
 
 
+def installed_node_moves(day: date) -> list[Moved]:
+    """`node_moves` for the Node the course runs on, against jsii's table in the installed jsii."""
+    return node_moves(_node_version(), _node_releases(), day)
+
+
 def what_moved(day: date | None = None) -> list[Moved]:
     """Every time-dependent judgment of the course that differs on `day` (default: the learner's
     today) from the one made as of the course's date."""
     day = day or asof.today()
-    return runtime_moves(day) + node_moves(_node_version(), _node_releases(), day)
+    return runtime_moves(day) + installed_node_moves(day)
 
 
 def moved_text(moved: list[Moved], day: date) -> str:
