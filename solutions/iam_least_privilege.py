@@ -40,6 +40,7 @@ from solutions.codebuild_configuration import (
     build_spec_for_alias_deploy,
     build_spec_for_deploy,
 )
+from solutions.lambda_runtime import RUNTIME
 
 NAG_PACK = "AwsSolutions"  # cdk-nag's plugin name: the namespace CDK matches acknowledgments in
 
@@ -125,8 +126,8 @@ def cdk_grant_shapes() -> tuple[GrantShape, ...]:
         stack = Stack(App(outdir=outdir), "GrantShapes")
         key = kms.Key(stack, "Key")
         bucket = s3.Bucket(stack, "Bucket", encryption_key=key)
-        function = lambda_.Function(stack, "Function", runtime=lambda_.Runtime.NODEJS_24_X,
-                                    handler="index.handler", code=lambda_.Code.from_inline("//"))
+        function = lambda_.Function(stack, "Function", runtime=RUNTIME, handler="index.handler",
+                                    code=lambda_.Code.from_inline("//"))
         grants: dict[str, Callable[[iam.Role], object]] = {
             "bucket.grant_read": bucket.grant_read,
             "bucket.grant_write": bucket.grant_write,
