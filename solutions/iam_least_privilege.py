@@ -128,19 +128,20 @@ def cdk_grant_shapes() -> tuple[GrantShape, ...]:
         bucket = s3.Bucket(stack, "Bucket", encryption_key=key)
         function = lambda_.Function(stack, "Function", runtime=RUNTIME, handler="index.handler",
                                     code=lambda_.Code.from_inline("//"))
+        # Key grants first: a bucket grant that writes the same key statement is named after them.
         grants: dict[str, Callable[[iam.Role], object]] = {
+            "key.grant_decrypt": key.grant_decrypt,
+            "key.grant_encrypt": key.grant_encrypt,
+            "key.grant_encrypt_decrypt": key.grant_encrypt_decrypt,
             "bucket.grant_read": bucket.grant_read,
             "bucket.grant_write": bucket.grant_write,
             "bucket.grant_read_write": bucket.grant_read_write,
             "bucket.grant_put": bucket.grant_put,
-            "key.grant_decrypt": key.grant_decrypt,
-            "key.grant_encrypt": key.grant_encrypt,
-            "key.grant_encrypt_decrypt": key.grant_encrypt_decrypt,
             "function.grant_invoke": function.grant_invoke,
             "a CodeBuild project's own logs and reports": (
                 lambda role: codebuild.PipelineProject(stack, "Project", role=role)),
         }
-        shapes = []
+        shapes: dict[tuple[frozenset[str], frozenset[str]], GrantShape] = {}
         for i, (grant, make) in enumerate(grants.items()):
             role = iam.Role(stack, f"Grantee{i}", assumed_by=iam.AccountRootPrincipal())
             make(role)
@@ -148,12 +149,10 @@ def cdk_grant_shapes() -> tuple[GrantShape, ...]:
             assert isinstance(policy, iam.Policy)
             document = stack.resolve(policy.document)
             for st in _as_list(document.get("Statement", [])):
-                shapes.append(GrantShape(
-                    grant,
-                    frozenset(_as_list(st.get("Action", []))),
-                    frozenset(_shape(flatten(r)) for r in _as_list(st.get("Resource", []))),
-                ))
-    return tuple(shapes)
+                actions = frozenset(_as_list(st.get("Action", [])))
+                resources = frozenset(_shape(flatten(r)) for r in _as_list(st.get("Resource", [])))
+                shapes.setdefault((actions, resources), GrantShape(grant, actions, resources))
+    return tuple(shapes.values())
 
 
 def grant_of(statement: dict[str, Any]) -> str | None:
@@ -171,10 +170,15 @@ def grant_of(statement: dict[str, Any]) -> str | None:
     if len({a for r in flat for a in _anchors(r)}) != 1:
         return None
     resources = frozenset(_shape(r) for r in flat)
-    fits = [s for s in cdk_grant_shapes() if s.resources == resources and s.actions <= actions]
-    if not fits or frozenset().union(*(s.actions for s in fits)) != actions:
-        return None
-    return " + ".join(sorted({s.grant for s in fits}))
+    fits = sorted((s for s in cdk_grant_shapes() if s.resources == resources and s.actions <= actions),
+                  key=lambda s: -len(s.actions))
+    covered: frozenset[str] = frozenset()
+    names = []
+    for shape in fits:  # the largest grants first: the fewest that write exactly these actions
+        if not shape.actions <= covered:
+            covered |= shape.actions
+            names.append(shape.grant)
+    return " + ".join(names) if names and covered == actions else None
 
 
 def scoped_wildcards(statement: dict[str, Any]) -> list[str]:
