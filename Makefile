@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_WORKERS ?= 2
 
-.PHONY: setup lab test test-fast lint bench refresh-outputs clean
+.PHONY: setup lab test test-fast test-on-date lint bench refresh-outputs clean
 
 setup:
 	@$(PYTHON) scripts/setup.py
@@ -21,6 +21,11 @@ lab: setup
 test: setup
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile tests notebooks --nbval \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg
+
+# The whole test command on another day (faketime): nothing may move with the calendar.
+#   make test-on-date DATE=2028-06-01
+test-on-date: setup
+	scripts/test_on_date.sh $(DATE)
 
 lint: setup
 	$(BIN)/ruff check pitfalls solutions tests scripts app.py

@@ -14,12 +14,19 @@ from pitfalls import scenarios
 
 
 def _check(args: argparse.Namespace) -> int:
+    from pitfalls.asof import as_of, parse_day
     from pitfalls.checks import check_path
     from pitfalls.checks.sarif import not_judged_text, sarif_log
     from pitfalls.templates import InputError
 
     try:
-        report = check_path(Path(args.path), cfn_lint=args.cfn_lint)
+        day = parse_day(args.as_of)
+    except ValueError as exc:
+        print(f"pitfalls: error: --as-of: {exc}", file=sys.stderr)
+        return 2
+    try:
+        with as_of(day):  # a learner's own app is judged as of today unless told otherwise
+            report = check_path(Path(args.path), cfn_lint=args.cfn_lint)
     except InputError as exc:
         print(f"pitfalls: error: {exc}", file=sys.stderr)
         return 2
@@ -36,6 +43,7 @@ def _check(args: argparse.Namespace) -> int:
         print(findings_text(report.findings))
         for note in notes:
             print(f"Note: {note}")
+        print(f"Judged as of {day.isoformat()}.")
     if args.format != "text":
         for note in notes:  # stdout is the document; the notes go beside it
             print(f"pitfalls: note: {note}", file=sys.stderr)
@@ -110,6 +118,9 @@ def build_parser(*, checker_only: bool = False) -> argparse.ArgumentParser:
                    help=f"only findings of scenario N ({scenarios.span()})")
     p.add_argument("--cfn-lint", action="store_true",
                    help="also run cfn-lint (adds about 1.5 s)")
+    p.add_argument("--as-of", default="today", metavar="DATE",
+                   help="judge runtime deprecations as of DATE (YYYY-MM-DD, 'today' or 'course'; "
+                        "default: today)")
     p.set_defaults(fn=_check)
 
     p = sub.add_parser("checks", help="list our checks, with what each severity means")

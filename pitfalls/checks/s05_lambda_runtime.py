@@ -1,13 +1,14 @@
 """Scenario 05: a Lambda function on a Node.js runtime that Lambda supports, tested on the same Node.
 
 The runtime facts come from the pinned cfn-lint's runtime lifecycle table
-(`cfnlint/data/AdditionalSpecs/LmbdRuntimeLifecycle.json`), read as plain JSON, never from a
-list typed in here. cfn-lint and CDK's validation report a runtime on the day it is deprecated
-(W2531) or blocked (E2531, E2533); `PP05-DEPRECATED-RUNTIME` also looks ahead, so a pipeline is not
-built on a runtime that goes out of support within months. `PP05-CODE-OLDER-THAN-RUNTIME` sees what
-no tool does: inline code written for a runtime older than the one it is deployed on. A build that
-tests on another Node.js major than the function runs on is scenario 04's `PP04-RUNTIME-MISMATCH`,
-which exercise 05 also answers for.
+(`cfnlint/data/AdditionalSpecs/LmbdRuntimeLifecycle.json`), read as plain JSON, never from a list
+typed in here. cfn-lint and CDK's validation report a runtime on the day it is deprecated (W2531) or
+blocked (E2531, E2533); `PP05-DEPRECATED-RUNTIME` also looks ahead, so a pipeline is not built on a
+runtime that goes out of support within months. "Today" is the judging date of `pitfalls.asof`: the
+course's date in notebooks, exercises and tests, the real day in `check`.
+`PP05-CODE-OLDER-THAN-RUNTIME` sees what no tool does: inline code written for a runtime older than
+the one it is deployed on. A build that tests on another Node.js major than the function runs on is
+scenario 04's `PP04-RUNTIME-MISMATCH`, which exercise 05 also answers for.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from pitfalls.asof import judging_date
 from pitfalls.checks import Violation, check
 from pitfalls.templates import Json, Template, pipeline_actions, refs_in
 
@@ -31,8 +33,8 @@ SUPPORT_HORIZON_DAYS = 180
 
 
 def today() -> dt.date:
-    """The day the checks judge by (a function, so tests can pin it)."""
-    return dt.date.today()
+    """The day the checks judge by: the course's date unless told otherwise (pitfalls.asof)."""
+    return judging_date()
 
 
 @functools.lru_cache(maxsize=1)

@@ -16,8 +16,9 @@ from pitfalls.evidence.render import STYLE, styled_html
 from pitfalls.evidence.synth import SynthResult
 from pitfalls.templates import Template
 
-# Where a clash bites: S3 bucket names are global (per partition), the rest per account+Region.
-_SCOPE = {"AWS::S3::Bucket": "every account"}
+# Where a clash bites: a BucketName is in S3's global namespace (per partition), the rest per
+# account and Region.
+_SCOPE = {"AWS::S3::Bucket": "every account (S3's global namespace)"}
 
 
 class NamesSideBySide:
