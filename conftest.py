@@ -53,6 +53,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.slow)
         if "emulator" in path.parts:
             item.add_marker(pytest.mark.emulator)
+        if "browser" in path.parts:
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.slow)
         if path.name in SLOW_MODULES:
             item.add_marker(pytest.mark.slow)
         if path.name in NETWORK_MODULES:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from pitfalls import scenarios
 from pitfalls.checks import run_checks
 from pitfalls.evidence.synth import synth_app
@@ -20,6 +22,7 @@ def test_full_pipeline_clean_for_the_written_scenarios() -> None:
         assert r.findings_for(scenario) == [], scenario
 
 
+@pytest.mark.slow  # cfn-lint over the whole pipeline: 20 s on 2 cores
 def test_cfn_lint_is_clean_on_the_full_pipeline() -> None:
     from pitfalls.checks.tools import cfn_lint_findings
 
