@@ -152,6 +152,12 @@ _VERSIONED = "versioned=True"
 _SSL = "enforce_ssl=True"
 _PRIVATE = "block_public_access=s3.BlockPublicAccess.BLOCK_ALL"
 _EXPIRY = "lifecycle_rules=[s3.LifecycleRule(noncurrent_version_expiration=Duration.days(30))]"
+_EXPIRY_90 = _EXPIRY.replace("days(30)", "days(90)")
+_TICKET = (
+    "lifecycle_rules=[s3.LifecycleRule(noncurrent_version_expiration=Duration.days(90), "
+    "noncurrent_version_transitions=[s3.NoncurrentVersionTransition("
+    "storage_class=s3.StorageClass.INFREQUENT_ACCESS, transition_after=Duration.days(30))])]"
+)
 
 # --- 08 · versioning and rollback -----------------------------------------------------------------
 _CURRENT = ("version=function.latest_version", "version=function.current_version")
@@ -411,9 +417,11 @@ STOPS: dict[int, tuple[Stop, ...]] = {
     ),
     7: (
         stop("versioned=True only", _bucket(_VERSIONED)),
-        stop("versioned and TLS-only; old versions kept for ever", _bucket(_VERSIONED, _SSL)),
-        stop("versioned, with old versions expiring; plain HTTP still allowed", _bucket(_VERSIONED, _EXPIRY)),
-        stop("private and TLS-only, but not versioned", _bucket(_PRIVATE, _SSL)),
+        stop("the notebook's SourceBucket copied: old versions expire after 30 days",
+             _bucket(_VERSIONED, _PRIVATE, _SSL, _EXPIRY)),
+        stop("versioned and TLS-only, kept 90 days; nothing moves to Standard-IA",
+             _bucket(_VERSIONED, _SSL, _EXPIRY_90)),
+        stop("the ticket's lifecycle rule, TLS-only, but not versioned", _bucket(_SSL, _TICKET)),
     ),
     8: (
         stop("the alias on current_version; no deployment group", _CURRENT),
