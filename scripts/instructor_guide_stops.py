@@ -83,16 +83,14 @@ _ACKNOWLEDGE = (
 
 # --- 03 · hard-coded environment --------------------------------------------------------------------
 _ARN = (
-    '        topic_arn = "arn:aws:sns:us-east-1:123456789012:pipeline-pitfalls-alerts"\n',
-    '        topic_arn = cdk.Stack.of(self).format_arn(service="sns", resource=config.name("alerts"))\n',
+    '        topic_arn = "arn:aws:sns:eu-west-1:123456789012:pipeline-pitfalls-audit-events"\n',
+    '        topic_arn = cdk.Stack.of(self).format_arn(\n'
+    '            service="sns", resource="pipeline-pitfalls-audit-events")\n',
 )
-_NO_REGION = ('                "REGION": "us-east-1",\n', "")
-_BUCKET = (
-    'self.bucket = s3.Bucket(self, "Reports", bucket_name="pipeline-pitfalls-reports")',
-    'self.bucket = s3.Bucket(self, "Reports")',
-)
-_BUCKET_REF = ('"REPORTS_BUCKET": "pipeline-pitfalls-reports"', '"REPORTS_BUCKET": self.bucket.bucket_name')
-_FUNCTION_NAME = ('function_name="pipeline-pitfalls-reports"', 'function_name=config.name("reports")')
+_ARN_STAGE = (_ARN[0], _ARN[1].replace('"pipeline-pitfalls-audit-events"', 'config.name("audit-events")'))
+_NO_REGION = ('"REGION": "eu-west-1", ', "")
+_QUEUE_NAME = ('queue_name="pipeline-pitfalls-audit"', 'queue_name=config.name("audit")')
+_NO_QUEUE_NAME = ('queue_name="pipeline-pitfalls-audit", ', "")
 
 # --- 04 · CodeBuild -------------------------------------------------------------------------------
 _LINUX = (
@@ -385,13 +383,13 @@ STOPS: dict[int, tuple[Stop, ...]] = {
              _NO_ADMIN, _DEPLOY_GRANTS, _ACKNOWLEDGE),
     ),
     3: (
-        stop("the topic ARN built from the stack; the region variable and the fixed names kept",
-             _ARN),
-        stop("the region variable removed and the ARN built from the stack; the names still fixed",
-             _ARN, _NO_REGION),
-        stop("the names fixed (no bucket name, the function's from config); the literal ARN and region kept",
-             _BUCKET, _BUCKET_REF, _FUNCTION_NAME),
-        stop("everything but the function's name", _ARN, _NO_REGION, _BUCKET, _BUCKET_REF),
+        stop("the topic ARN built from the stack, but for every stage; the region variable and the "
+             "queue name kept", _ARN),
+        stop("the region variable removed and the stage's ARN built from the stack; the queue name "
+             "still fixed", _ARN_STAGE, _NO_REGION),
+        stop("the queue name left to CloudFormation (PP03 is satisfied; the ticket is not)",
+             _ARN_STAGE, _NO_REGION, _NO_QUEUE_NAME),
+        stop("the queue named for the stage; the literal ARN and region kept", _QUEUE_NAME),
     ),
     4: (
         stop("a Linux image (standard:7.0); still no buildspec", _LINUX),

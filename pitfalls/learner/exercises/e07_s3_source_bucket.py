@@ -19,7 +19,7 @@ IA_AFTER_DAYS = 30  # ... and the old ones move to Standard-IA after 30
 def harness(stack: Any, cls: type) -> None:
     from solutions.incomplete_pipeline_stages import DeliveryPipeline
 
-    reports = cls(stack, "Reports")
+    reports = cls(stack, "Source")  # the id the notebook's evidence uses
     bucket = getattr(reports, "bucket", None)
     if bucket is None:
         raise AttributeError(f"your {cls.__name__} must set self.bucket to the s3.Bucket it creates")
@@ -33,7 +33,7 @@ def _rules(t: Template, lid: str) -> list[dict[str, Any]]:
 
 
 def _buckets(t: Template) -> list[str]:
-    return owned(t, "Reports", "AWS::S3::Bucket")
+    return owned(t, "Source", "AWS::S3::Bucket")
 
 
 def noncurrent_days(t: Template) -> list[tuple[str, str]]:

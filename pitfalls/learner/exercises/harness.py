@@ -65,4 +65,18 @@ def owned(template: Template, construct_id: str, resource_type: str) -> list[str
 
 def missing(what: str) -> list[tuple[str, str]]:
     """A requirement's answer when the resource it is about is not there at all."""
-    return [("", f"your construct creates no {what}")]
+    return [("", f"it creates no {what}")]
+
+
+def as_text(value: Any) -> str:
+    """A template value as the learner reads it: literals as they are, {"Ref": X} as ${X},
+    Fn::GetAtt as ${X.Attr}, Fn::Join joined."""
+    if isinstance(value, dict) and len(value) == 1:
+        (fn, arg), = value.items()
+        if fn == "Ref":
+            return "${" + str(arg) + "}"
+        if fn == "Fn::GetAtt":
+            return "${" + ".".join(map(str, arg if isinstance(arg, list) else [arg])) + "}"
+        if fn == "Fn::Join" and isinstance(arg, list) and len(arg) == 2:
+            return str(arg[0]).join(as_text(v) for v in arg[1] or [])
+    return value if isinstance(value, str) else str(value)
