@@ -183,19 +183,19 @@ def _group(config: str, alarms: bool, rollback: bool) -> tuple[str, str]:
 
 
 # --- 09 · naming and tagging ----------------------------------------------------------------------
-_TAGS = (
-    "        super().__init__(scope, id)\n",
-    "        super().__init__(scope, id)\n"
-    '        Tags.of(self).add("Project", "pipeline-pitfalls")\n'
-    '        Tags.of(self).add("Environment", environment)\n',
+_TAG_PROJECT = '        Tags.of(self).add("Project", "pipeline-pitfalls")\n'
+_TAG_ENV = (_TAG_PROJECT, _TAG_PROJECT + '        Tags.of(self).add("Environment", environment)\n')
+_TAG_FINANCE = (
+    _TAG_PROJECT,
+    _TAG_PROJECT + '        Tags.of(self).add("Environment", environment)\n'
+    '        Tags.of(self).add("CostCenter", "cc-4711")\n'
+    '        Tags.of(self).add("Team", "release-notes")\n',
 )
-_TAG_PROJECT = (_TAGS[0], _TAGS[0] + '        Tags.of(self).add("Project", "pipeline-pitfalls")\n')
 _NAMES = (
-    ('bucket_name="pipeline-pitfalls-artifacts", ', ""),
-    ('topic_name="pipeline-pitfalls-alerts"', 'topic_name=f"pipeline-pitfalls-{environment}-alerts"'),
-    ('log_group_name="/pipeline-pitfalls/failure-notifier"',
-     'log_group_name=f"/pipeline-pitfalls/{environment}/failure-notifier"'),
+    ('table_name="releases"', 'table_name=f"pipeline-pitfalls-{environment}-releases"'),
+    ('queue_name="release-notes-dead-letters", ', ""),
 )
+_TABLE_ENV_FIRST = (_NAMES[0][0], 'table_name=f"{environment}-releases"')
 
 # --- 10 · CDK code errors -------------------------------------------------------------------------
 _ESCAPE_HATCH = '        project.node.default_child.add_property_override("queuedTimeoutInMinutes", 30)\n'
@@ -432,9 +432,12 @@ STOPS: dict[int, tuple[Stop, ...]] = {
              _CURRENT, _group("CANARY_10_PERCENT_5_MINUTES", alarms=True, rollback=False)),
     ),
     9: (
-        stop("the two tags added; the names unchanged", _TAGS),
-        stop("the names carry the environment (the bucket's left out); no tags", *_NAMES),
-        stop("the names fixed, and one tag only (Project)", _TAG_PROJECT, *_NAMES),
+        stop("the Environment tag added; the names unchanged", _TAG_ENV),
+        stop("the names carry the environment (the queue's left out); the course's tags only",
+             _TAG_ENV, *_NAMES),
+        stop("every tag; the table named for the environment, but not as the ticket says",
+             _TAG_FINANCE, _TABLE_ENV_FIRST, _NAMES[1]),
+        stop("all four tags; the names unchanged", _TAG_FINANCE),
     ),
     10: (
         stop("the escape hatch replaced by the typed prop (queued_timeout); still one construct",
