@@ -267,6 +267,7 @@ class DeliveryApp(Construct):
 # --- 11 · security and encryption -----------------------------------------------------------------
 _KEY = 'self.key = kms.Key(self, "Key")'
 _ROTATE = (_KEY, 'self.key = kms.Key(self, "Key", enable_key_rotation=True)')
+_ROTATE_ALIAS = (_KEY, _ROTATE[1].replace("True)", 'True, alias="alias/pipeline-pitfalls/pipeline")'))
 
 
 def _logs_statement(principal: str) -> tuple[str, str]:
@@ -451,6 +452,10 @@ STOPS: dict[int, tuple[Stop, ...]] = {
              _logs_statement(_GLOBAL_LOGS), _ROTATE),
         stop("a key policy statement for logs.<region>.amazonaws.com; rotation off",
              _logs_statement(_REGIONAL_LOGS)),
+        stop("the notebook's PipelineKey: rotation and the regional logs statement",
+             _logs_statement(_REGIONAL_LOGS), _ROTATE),
+        stop("the notebook's PipelineKey and the alias; alarms and EventBridge still shut out",
+             _logs_statement(_REGIONAL_LOGS), _ROTATE_ALIAS),
     ),
     12: (
         stop("the errors alarm notifies the topic; no other alarm", _ALARM_ACTION),
