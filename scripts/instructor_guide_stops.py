@@ -118,12 +118,14 @@ def _buildspec(nodejs: str, artifacts: bool) -> tuple[str, str]:
 
 
 # --- 05 · Lambda runtime --------------------------------------------------------------------------
-_NODE24 = ("lambda_.Runtime.NODEJS_14_X", "lambda_.Runtime.NODEJS_24_X")
-_NODE22 = ("lambda_.Runtime.NODEJS_14_X", "lambda_.Runtime.NODEJS_22_X")
-_APP_CODE = (
-    '            handler="index.handler",\n            code=lambda_.Code.from_inline(LEGACY_HANDLER),\n',
-    '            handler="src/index.handler",\n'
-    '            code=lambda_.Code.from_asset(str(APP_SOURCE), exclude=["test", "node_modules"]),\n',
+_PY314 = ("lambda_.Runtime.PYTHON_3_9", "lambda_.Runtime.PYTHON_3_14")
+_PY313 = ("lambda_.Runtime.PYTHON_3_9", "lambda_.Runtime.PYTHON_3_13")
+_ARM = ('            handler="index.handler",\n',
+        '            architecture=lambda_.Architecture.ARM_64,\n            handler="index.handler",\n')
+_NO_DISTUTILS = (
+    ('from distutils.util import strtobool\n', ""),
+    ('strtobool(os.environ.get("VERBOSE", "false"))',
+     'os.environ.get("VERBOSE", "false").lower() in ("1", "true", "yes", "on")'),
 )
 
 # --- 06 · failure notifications -------------------------------------------------------------------
@@ -401,10 +403,11 @@ STOPS: dict[int, tuple[Stop, ...]] = {
         stop("a buildspec with artifacts, still on the Windows image", _buildspec("24", artifacts=True)),
     ),
     5: (
-        stop("the runtime moved to Node.js 24; the legacy handler (SDK v2, callback) kept", _NODE24),
-        stop("the course's handler from lambda_src/, on Node.js 22 (the build installs 24)",
-             _NODE22, _APP_CODE),
-        stop("the course's handler, the runtime left at Node.js 14", _APP_CODE),
+        stop("the runtime moved to the successor; the code still imports distutils", _PY314),
+        stop("the successor and arm64; the code unchanged", _PY314, _ARM),
+        stop("python3.13 on arm64, the code fixed (supported, but not the successor the ticket names)",
+             _PY313, _ARM, *_NO_DISTUTILS),
+        stop("the code fixed, the runtime left at python3.9", *_NO_DISTUTILS),
     ),
     6: (
         stop("the rule matches FAILED; still no subscriber, still the AWS managed key", *_FAILED),

@@ -62,7 +62,9 @@ def test_the_starter_fails_with_what_the_notebook_promises(n: int) -> None:
 @pytest.mark.parametrize("n", VARIANTS, ids=lambda n: f"{n:02d}")
 def test_hints_point_at_the_documentation(n: int) -> None:
     ex = get(n)
-    assert ex.docs and all(url.startswith("https://docs.aws.amazon.com/") for url in ex.docs)
+    # Primary sources only: AWS's documentation (and a language's own, for its runtime).
+    assert ex.docs and all(url.startswith(("https://docs.aws.amazon.com/", "https://docs.python.org/"))
+                           for url in ex.docs)
     from pitfalls.learner.exercise import Feedback, Grade
 
     (t1, h1), (t2, h2), (t3, h3) = Feedback(ex, Grade(False)).hints()
