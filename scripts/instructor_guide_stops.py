@@ -200,70 +200,71 @@ _NAMES = (
 _TABLE_ENV_FIRST = (_NAMES[0][0], 'table_name=f"{environment}-releases"')
 
 # --- 10 · CDK code errors -------------------------------------------------------------------------
-_ESCAPE_HATCH = '        project.node.default_child.add_property_override("queuedTimeoutInMinutes", 30)\n'
-_TYPED_TIMEOUT = (
+_ESCAPE_HATCH = (
+    "        table.node.default_child.add_property_override(\n"
+    '            "pointInTimeRecoverySpecification", {"pointInTimeRecoveryEnabled": True}\n'
+    "        )\n"
+)
+_TYPED_PITR = (
     (_ESCAPE_HATCH, ""),
     (
-        "                build_image=codebuild.LinuxBuildImage.STANDARD_7_0\n            ),\n",
-        "                build_image=codebuild.LinuxBuildImage.STANDARD_7_0\n            ),\n"
-        "            queued_timeout=Duration.minutes(30),\n",
+        "            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,\n        )\n",
+        "            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,\n"
+        "            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(\n"
+        "                point_in_time_recovery_enabled=True\n            ),\n        )\n",
     ),
 )
-_PASCAL_CASE = (_ESCAPE_HATCH, _ESCAPE_HATCH.replace('"queuedTimeoutInMinutes"', '"QueuedTimeoutInMinutes"'))
-# The split the second hint describes, with the escape hatch kept in the build construct.
-_SPLIT = '''class SourceStore(Construct):
-    def __init__(self, scope, id):
-        super().__init__(scope, id)
-        self.bucket = s3.Bucket(self, "Bucket", versioned=True, enforce_ssl=True)
+_PASCAL_CASE = (_ESCAPE_HATCH, _ESCAPE_HATCH.replace('"pointInTime', '"PointInTime'))
+# Split by concern, as the second hint says, but the alerts left in the app's own scope.
+_SPLIT = '''from aws_cdk import aws_cloudwatch_actions as cw_actions
+from aws_cdk import aws_dynamodb as dynamodb
 
 
-class BuildStage(Construct):
+class SitePublishing(Construct):
     def __init__(self, scope, id):
         super().__init__(scope, id)
-        self.project = codebuild.PipelineProject(
+        site = s3.Bucket(self, "Site", enforce_ssl=True)
+        self.build = codebuild.PipelineProject(
             self,
-            "Project",
+            "SiteBuild",
             environment=codebuild.BuildEnvironment(build_image=codebuild.LinuxBuildImage.STANDARD_7_0),
         )
-        self.project.node.default_child.add_property_override("queuedTimeoutInMinutes", 30)
+        site.grant_put(self.build)
 
 
-class AppFunction(Construct):
-    def __init__(self, scope, id, props):
+class Publisher(Construct):
+    def __init__(self, scope, id, stage):
         super().__init__(scope, id)
+        table = dynamodb.Table(
+            self,
+            "Releases",
+            partition_key=dynamodb.Attribute(name="version", type=dynamodb.AttributeType.STRING),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+        )
         self.function = lambda_.Function(
             self,
             "Function",
             runtime=lambda_.Runtime.NODEJS_24_X,
-            handler="src/index.handler",
-            code=lambda_.Code.from_asset(str(props.code_dir), exclude=["test", "node_modules"]),
-            environment={"APP_STAGE": props.stage},
+            handler="index.handler",
+            code=lambda_.Code.from_inline("exports.handler = async () => ({ ok: true });"),
+            environment={"APP_STAGE": stage, "TABLE": table.table_name},
         )
+        table.grant_read_data(self.function)
 
 
-class FailureAlerts(Construct):
-    def __init__(self, scope, id, project):
-        super().__init__(scope, id)
-        topic = sns.Topic(self, "Topic", enforce_ssl=True)
-        events.Rule(
-            self,
-            "BuildFailed",
-            event_pattern=events.EventPattern(
-                source=["aws.codebuild"],
-                detail={"build-status": ["FAILED"], "project-name": [project.project_name]},
-            ),
-            targets=[targets.SnsTopic(topic)],
-        )
-
-
-class DeliveryApp(Construct):
+class ReleaseNotesApp(Construct):
     def __init__(self, scope, id, props):
         super().__init__(scope, id)
-        source = SourceStore(self, "Source")
-        build = BuildStage(self, "Build")
-        AppFunction(self, "App", props)
-        FailureAlerts(self, "Alerts", build.project)
-        source.bucket.grant_read(build.project)
+        SitePublishing(self, "Site")
+        publisher = Publisher(self, "Publisher", props.stage)
+        topic = sns.Topic(self, "Alerts", enforce_ssl=True)
+        alarm = publisher.function.metric_errors().create_alarm(
+            self, "PublisherErrors", threshold=1, evaluation_periods=1
+        )
+        alarm.add_alarm_action(cw_actions.SnsAction(topic))
 '''
 
 # --- 11 · security and encryption -----------------------------------------------------------------
@@ -444,10 +445,11 @@ STOPS: dict[int, tuple[Stop, ...]] = {
         stop("all four tags; the names unchanged", _TAG_FINANCE),
     ),
     10: (
-        stop("the escape hatch replaced by the typed prop (queued_timeout); still one construct",
-             *_TYPED_TIMEOUT),
-        stop("the override's casing fixed (QueuedTimeoutInMinutes); still one construct", _PASCAL_CASE),
-        Stop("split into four constructs as the hint says; the camelCase escape hatch kept", source=_SPLIT),
+        stop("the escape hatch replaced by the typed prop; still one construct", *_TYPED_PITR),
+        stop("the override's casing fixed (PointInTimeRecoverySpecification); still one construct",
+             _PASCAL_CASE),
+        Stop("split by concern, the typed prop used; the topic and alarm left in the app's scope",
+             source=_SPLIT),
     ),
     11: (
         stop("enable_key_rotation=True only", _ROTATE),

@@ -98,7 +98,7 @@ class Exercise:
     def solution_cell(self) -> str:
         """The whole exercise cell with the reference answer: `%%exercise N`, the imports and
         helpers the class needs (so it passes when pasted, even before the setup cell), the class."""
-        return f"%%exercise {self.scenario}\n" + pasteable(self.answer_class())
+        return f"%%exercise {self.scenario}\n" + pasteable(self.answer_class(), inline=self.is_variant)
 
     def is_starter(self, source: str) -> bool:
         return bool(self.starter) and _normal(source) == _normal(self.starter)
@@ -167,21 +167,33 @@ def _bound_names(stmt: ast.stmt) -> list[str]:
     return [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
 
 
-def pasteable(cls: type) -> str:
+def pasteable(cls: type, *, inline: bool = False) -> str:
     """`cls`'s source preceded by what it needs from its module: the module's own import lines
-    (only the names used) and `from <module> import <helper>` for the module's helpers."""
+    (only the names used) and `from <module> import <helper>` for the module's helpers, or, with
+    `inline`, the helper classes and functions' own source (an answer shows all its code)."""
     module = sys.modules[cls.__module__]
     tree = ast.parse(inspect.getsource(module))
     body = list(tree.body)
     for stmt in tree.body:  # imports under `if TYPE_CHECKING:` name what annotations use
         if isinstance(stmt, ast.If):
             body += [s for s in stmt.body if isinstance(s, ast.Import | ast.ImportFrom)]
-    cls_src = inspect.getsource(cls)
-    used = {n.id for n in ast.walk(ast.parse(cls_src)) if isinstance(n, ast.Name)}
+    defs = {s.name: s for s in body if isinstance(s, ast.ClassDef | ast.FunctionDef)}
+    shown = [cls.__name__]
+    if inline:  # the helpers it uses, and theirs, in the module's order
+        todo = [cls.__name__]
+        while todo:
+            names = {n.id for n in ast.walk(defs[todo.pop()]) if isinstance(n, ast.Name)}
+            for name in sorted(names & defs.keys() - set(shown)):
+                shown.append(name)
+                todo.append(name)
+        shown = [name for name in defs if name in shown]
+    sources = [ast.get_source_segment(inspect.getsource(module), defs[n]) or "" for n in shown
+               if n != cls.__name__] + [inspect.getsource(cls)]
+    used = {n.id for src in sources for n in ast.walk(ast.parse(src)) if isinstance(n, ast.Name)}
     imports: list[str] = []
     helpers: list[str] = []
     for stmt in body:
-        names = [n for n in _bound_names(stmt) if n in used and n != cls.__name__]
+        names = [n for n in _bound_names(stmt) if n in used and n not in shown]
         if not names:
             continue
         if isinstance(stmt, ast.ImportFrom) and stmt.module != "__future__":
@@ -195,7 +207,7 @@ def pasteable(cls: type) -> str:
         used -= set(names)
     if helpers:
         imports.append(f"from {cls.__module__} import {', '.join(helpers)}")
-    return "\n".join(dict.fromkeys(imports)) + "\n\n\n" + cls_src
+    return "\n".join(dict.fromkeys(imports)) + "\n\n\n" + "\n\n\n".join(sources)
 
 
 def register(ex: Exercise) -> Exercise:
