@@ -215,3 +215,12 @@ def test_hint_area_reads_before_the_cell_runs() -> None:
         area.reveal()
         assert area.button.description == ("All hints shown" if n == 3 else f"Show hint {n + 1} of 3")
     assert "%%exercise 7" in area.out.value and area.button.disabled
+
+
+def test_hint_1_links_the_documentation() -> None:
+    from pitfalls.learner.exercise import Grade, get, hint_buttons
+
+    area = hint_buttons(get(7), Grade(False))
+    area.reveal()
+    url = get(7).docs[0]
+    assert f"<a href='{url}' target='_blank' rel='noopener'>{url}</a>" in area.out.value

@@ -182,8 +182,8 @@ def pasteable(cls: type, *, inline: bool = False) -> str:
     if inline:  # the helpers it uses, and theirs, in the module's order
         todo = [cls.__name__]
         while todo:
-            names = {n.id for n in ast.walk(defs[todo.pop()]) if isinstance(n, ast.Name)}
-            for name in sorted(names & defs.keys() - set(shown)):
+            refs = {n.id for n in ast.walk(defs[todo.pop()]) if isinstance(n, ast.Name)}
+            for name in sorted(refs & defs.keys() - set(shown)):
                 shown.append(name)
                 todo.append(name)
         shown = [name for name in defs if name in shown]
@@ -326,11 +326,19 @@ def hint(scenario: int, level: int) -> str:
     return text
 
 
+_URL = re.compile(r"https://[^\s<>\"']+")
+
+
 def _hints_html(tiers: list[tuple[str, str]], shown: int) -> str:
+    """The hints revealed so far; the documentation pages they name are links."""
     import html
 
+    def body_html(body: str) -> str:
+        return _URL.sub(lambda m: f"<a href='{m.group(0)}' target='_blank' rel='noopener'>{m.group(0)}</a>",
+                        html.escape(body, quote=False))
+
     return styled("".join(
-        f"<div class='pp-h'>{html.escape(title)}</div><div class='pp-wrap'>{html.escape(body)}</div>"
+        f"<div class='pp-h'>{html.escape(title)}</div><div class='pp-wrap'>{body_html(body)}</div>"
         for title, body in tiers[:shown]
     ))
 
