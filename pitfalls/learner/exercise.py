@@ -187,8 +187,13 @@ def pasteable(cls: type, *, inline: bool = False) -> str:
                 shown.append(name)
                 todo.append(name)
         shown = [name for name in defs if name in shown]
-    sources = [ast.get_source_segment(inspect.getsource(module), defs[n]) or "" for n in shown
-               if n != cls.__name__] + [inspect.getsource(cls)]
+    lines = inspect.getsource(module).splitlines()
+
+    def source_of(node: ast.ClassDef | ast.FunctionDef) -> str:  # decorators included
+        start = min([d.lineno for d in node.decorator_list] + [node.lineno]) - 1
+        return "\n".join(lines[start:node.end_lineno]) + "\n"
+
+    sources = [source_of(defs[n]) for n in shown if n != cls.__name__] + [inspect.getsource(cls)]
     used = {n.id for src in sources for n in ast.walk(ast.parse(src)) if isinstance(n, ast.Name)}
     imports: list[str] = []
     helpers: list[str] = []
