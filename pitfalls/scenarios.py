@@ -166,3 +166,24 @@ def curriculum_markdown(link_base: str = "notebooks/") -> str:
     for nb in notebooks():
         rows.append(f"| {nb.label} | [{nb.title}]({link_base}{nb.stem}.ipynb) | {nb.summary} |")
     return "\n".join(rows) + "\n"
+
+
+NAVIGATION_TAG = "navigation"
+
+
+def navigation_markdown(nb: Notebook) -> str:
+    """The closing links of notebook `nb`: the previous and the next notebook, and the start."""
+    series = notebooks()
+    i = series.index(nb)
+
+    def link(other: Notebook) -> str:
+        return f"[{other.label} · {other.title}]({other.stem}.ipynb)"
+
+    links = []
+    if i > 0:
+        links.append(f"← Previous: {link(series[i - 1])}")
+    if i + 1 < len(series):
+        links.append(f"Next: {link(series[i + 1])} →")
+    if i > 0:
+        links.append(f"[All notebooks]({series[0].stem}.ipynb)")
+    return "---\n\n" + " · ".join(links) + "\n"

@@ -1,7 +1,9 @@
-"""Write the curriculum table, generated from the scenario registry, into README.md and 00_start_here.
+"""Write what the scenario registry generates into the course: the curriculum table (README.md and
+00_start_here, between `<!-- curriculum -->` markers) and every notebook's closing previous / next
+links (its last cell, a markdown cell tagged `navigation`).
 
-`python scripts/curriculum.py` rewrites both in place; `--check` exits 1 when either is stale
-(tests/test_scenarios.py runs that). The table sits between `<!-- curriculum -->` markers.
+`python scripts/curriculum.py` rewrites them in place; `--check` exits 1 when any is stale
+(tests/test_scenarios.py runs that).
 """
 
 from __future__ import annotations
@@ -31,19 +33,26 @@ def readme() -> str:
     return with_table(README.read_text(encoding="utf-8"), "notebooks/")
 
 
-def start_notebook() -> str:
-    path = scenarios.start().path
-    nb = json.loads(path.read_text(encoding="utf-8"))
-    for cell in nb["cells"]:
+def notebook(nb: scenarios.Notebook) -> str:
+    """The notebook's text with its closing links (and, in 00, the curriculum table) up to date."""
+    data = json.loads(nb.path.read_text(encoding="utf-8"))
+    cells = data["cells"]
+    for cell in cells:
         source = "".join(cell["source"])
         if cell["cell_type"] == "markdown" and MARKED.search(source):
-            new = with_table(source, "")
-            cell["source"] = new.splitlines(keepends=True)
-    return json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
+            cell["source"] = with_table(source, "").splitlines(keepends=True)
+    if cells and scenarios.NAVIGATION_TAG in cells[-1].get("metadata", {}).get("tags", []):
+        cells.pop()
+    nav = {"cell_type": "markdown", "metadata": {"tags": [scenarios.NAVIGATION_TAG]},
+           "source": scenarios.navigation_markdown(nb).splitlines(keepends=True)}
+    if data.get("nbformat_minor", 0) >= 5:
+        nav = {"cell_type": "markdown", "id": scenarios.NAVIGATION_TAG, **nav}
+    cells.append(nav)
+    return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
 
 
 def main(argv: list[str]) -> int:
-    wanted = {README: readme(), scenarios.start().path: start_notebook()}
+    wanted = {README: readme(), **{nb.path: notebook(nb) for nb in scenarios.notebooks()}}
     stale = [p for p, text in wanted.items() if p.read_text(encoding="utf-8") != text]
     if "--check" in argv:
         for p in stale:

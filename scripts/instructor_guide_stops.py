@@ -83,16 +83,14 @@ _ACKNOWLEDGE = (
 
 # --- 03 · hard-coded environment --------------------------------------------------------------------
 _ARN = (
-    '        topic_arn = "arn:aws:sns:us-east-1:123456789012:pipeline-pitfalls-alerts"\n',
-    '        topic_arn = cdk.Stack.of(self).format_arn(service="sns", resource=config.name("alerts"))\n',
+    '        topic_arn = "arn:aws:sns:eu-west-1:123456789012:pipeline-pitfalls-audit-events"\n',
+    '        topic_arn = cdk.Stack.of(self).format_arn(\n'
+    '            service="sns", resource="pipeline-pitfalls-audit-events")\n',
 )
-_NO_REGION = ('                "REGION": "us-east-1",\n', "")
-_BUCKET = (
-    'self.bucket = s3.Bucket(self, "Reports", bucket_name="pipeline-pitfalls-reports")',
-    'self.bucket = s3.Bucket(self, "Reports")',
-)
-_BUCKET_REF = ('"REPORTS_BUCKET": "pipeline-pitfalls-reports"', '"REPORTS_BUCKET": self.bucket.bucket_name')
-_FUNCTION_NAME = ('function_name="pipeline-pitfalls-reports"', 'function_name=config.name("reports")')
+_ARN_STAGE = (_ARN[0], _ARN[1].replace('"pipeline-pitfalls-audit-events"', 'config.name("audit-events")'))
+_NO_REGION = ('"REGION": "eu-west-1", ', "")
+_QUEUE_NAME = ('queue_name="pipeline-pitfalls-audit"', 'queue_name=config.name("audit")')
+_NO_QUEUE_NAME = ('queue_name="pipeline-pitfalls-audit", ', "")
 
 # --- 04 · CodeBuild -------------------------------------------------------------------------------
 _LINUX = (
@@ -120,12 +118,14 @@ def _buildspec(nodejs: str, artifacts: bool) -> tuple[str, str]:
 
 
 # --- 05 · Lambda runtime --------------------------------------------------------------------------
-_NODE24 = ("lambda_.Runtime.NODEJS_14_X", "lambda_.Runtime.NODEJS_24_X")
-_NODE22 = ("lambda_.Runtime.NODEJS_14_X", "lambda_.Runtime.NODEJS_22_X")
-_APP_CODE = (
-    '            handler="index.handler",\n            code=lambda_.Code.from_inline(LEGACY_HANDLER),\n',
-    '            handler="src/index.handler",\n'
-    '            code=lambda_.Code.from_asset(str(APP_SOURCE), exclude=["test", "node_modules"]),\n',
+_PY314 = ("lambda_.Runtime.PYTHON_3_9", "lambda_.Runtime.PYTHON_3_14")
+_PY313 = ("lambda_.Runtime.PYTHON_3_9", "lambda_.Runtime.PYTHON_3_13")
+_ARM = ('            handler="index.handler",\n',
+        '            architecture=lambda_.Architecture.ARM_64,\n            handler="index.handler",\n')
+_NO_DISTUTILS = (
+    ('from distutils.util import strtobool\n', ""),
+    ('strtobool(os.environ.get("VERBOSE", "false"))',
+     'os.environ.get("VERBOSE", "false").lower() in ("1", "true", "yes", "on")'),
 )
 
 # --- 06 · failure notifications -------------------------------------------------------------------
@@ -152,6 +152,12 @@ _VERSIONED = "versioned=True"
 _SSL = "enforce_ssl=True"
 _PRIVATE = "block_public_access=s3.BlockPublicAccess.BLOCK_ALL"
 _EXPIRY = "lifecycle_rules=[s3.LifecycleRule(noncurrent_version_expiration=Duration.days(30))]"
+_EXPIRY_90 = _EXPIRY.replace("days(30)", "days(90)")
+_TICKET = (
+    "lifecycle_rules=[s3.LifecycleRule(noncurrent_version_expiration=Duration.days(90), "
+    "noncurrent_version_transitions=[s3.NoncurrentVersionTransition("
+    "storage_class=s3.StorageClass.INFREQUENT_ACCESS, transition_after=Duration.days(30))])]"
+)
 
 # --- 08 · versioning and rollback -----------------------------------------------------------------
 _CURRENT = ("version=function.latest_version", "version=function.current_version")
@@ -179,90 +185,92 @@ def _group(config: str, alarms: bool, rollback: bool) -> tuple[str, str]:
 
 
 # --- 09 · naming and tagging ----------------------------------------------------------------------
-_TAGS = (
-    "        super().__init__(scope, id)\n",
-    "        super().__init__(scope, id)\n"
-    '        Tags.of(self).add("Project", "pipeline-pitfalls")\n'
-    '        Tags.of(self).add("Environment", environment)\n',
+_TAG_PROJECT = '        Tags.of(self).add("Project", "pipeline-pitfalls")\n'
+_TAG_ENV = (_TAG_PROJECT, _TAG_PROJECT + '        Tags.of(self).add("Environment", environment)\n')
+_TAG_FINANCE = (
+    _TAG_PROJECT,
+    _TAG_PROJECT + '        Tags.of(self).add("Environment", environment)\n'
+    '        Tags.of(self).add("CostCenter", "cc-4711")\n'
+    '        Tags.of(self).add("Team", "release-notes")\n',
 )
-_TAG_PROJECT = (_TAGS[0], _TAGS[0] + '        Tags.of(self).add("Project", "pipeline-pitfalls")\n')
 _NAMES = (
-    ('bucket_name="pipeline-pitfalls-artifacts", ', ""),
-    ('topic_name="pipeline-pitfalls-alerts"', 'topic_name=f"pipeline-pitfalls-{environment}-alerts"'),
-    ('log_group_name="/pipeline-pitfalls/failure-notifier"',
-     'log_group_name=f"/pipeline-pitfalls/{environment}/failure-notifier"'),
+    ('table_name="releases"', 'table_name=f"pipeline-pitfalls-{environment}-releases"'),
+    ('queue_name="release-notes-dead-letters", ', ""),
 )
+_TABLE_ENV_FIRST = (_NAMES[0][0], 'table_name=f"{environment}-releases"')
 
 # --- 10 · CDK code errors -------------------------------------------------------------------------
-_ESCAPE_HATCH = '        project.node.default_child.add_property_override("queuedTimeoutInMinutes", 30)\n'
-_TYPED_TIMEOUT = (
+_ESCAPE_HATCH = (
+    "        table.node.default_child.add_property_override(\n"
+    '            "pointInTimeRecoverySpecification", {"pointInTimeRecoveryEnabled": True}\n'
+    "        )\n"
+)
+_TYPED_PITR = (
     (_ESCAPE_HATCH, ""),
     (
-        "                build_image=codebuild.LinuxBuildImage.STANDARD_7_0\n            ),\n",
-        "                build_image=codebuild.LinuxBuildImage.STANDARD_7_0\n            ),\n"
-        "            queued_timeout=Duration.minutes(30),\n",
+        "            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,\n        )\n",
+        "            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,\n"
+        "            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(\n"
+        "                point_in_time_recovery_enabled=True\n            ),\n        )\n",
     ),
 )
-_PASCAL_CASE = (_ESCAPE_HATCH, _ESCAPE_HATCH.replace('"queuedTimeoutInMinutes"', '"QueuedTimeoutInMinutes"'))
-# The split the second hint describes, with the escape hatch kept in the build construct.
-_SPLIT = '''class SourceStore(Construct):
-    def __init__(self, scope, id):
-        super().__init__(scope, id)
-        self.bucket = s3.Bucket(self, "Bucket", versioned=True, enforce_ssl=True)
+_PASCAL_CASE = (_ESCAPE_HATCH, _ESCAPE_HATCH.replace('"pointInTime', '"PointInTime'))
+# Split by concern, as the second hint says, but the alerts left in the app's own scope.
+_SPLIT = '''from aws_cdk import aws_cloudwatch_actions as cw_actions
+from aws_cdk import aws_dynamodb as dynamodb
 
 
-class BuildStage(Construct):
+class SitePublishing(Construct):
     def __init__(self, scope, id):
         super().__init__(scope, id)
-        self.project = codebuild.PipelineProject(
+        site = s3.Bucket(self, "Site", enforce_ssl=True)
+        self.build = codebuild.PipelineProject(
             self,
-            "Project",
+            "SiteBuild",
             environment=codebuild.BuildEnvironment(build_image=codebuild.LinuxBuildImage.STANDARD_7_0),
         )
-        self.project.node.default_child.add_property_override("queuedTimeoutInMinutes", 30)
+        site.grant_put(self.build)
 
 
-class AppFunction(Construct):
-    def __init__(self, scope, id, props):
+class Publisher(Construct):
+    def __init__(self, scope, id, stage):
         super().__init__(scope, id)
+        table = dynamodb.Table(
+            self,
+            "Releases",
+            partition_key=dynamodb.Attribute(name="version", type=dynamodb.AttributeType.STRING),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+        )
         self.function = lambda_.Function(
             self,
             "Function",
             runtime=lambda_.Runtime.NODEJS_24_X,
-            handler="src/index.handler",
-            code=lambda_.Code.from_asset(str(props.code_dir), exclude=["test", "node_modules"]),
-            environment={"APP_STAGE": props.stage},
+            handler="index.handler",
+            code=lambda_.Code.from_inline("exports.handler = async () => ({ ok: true });"),
+            environment={"APP_STAGE": stage, "TABLE": table.table_name},
         )
+        table.grant_read_data(self.function)
 
 
-class FailureAlerts(Construct):
-    def __init__(self, scope, id, project):
-        super().__init__(scope, id)
-        topic = sns.Topic(self, "Topic", enforce_ssl=True)
-        events.Rule(
-            self,
-            "BuildFailed",
-            event_pattern=events.EventPattern(
-                source=["aws.codebuild"],
-                detail={"build-status": ["FAILED"], "project-name": [project.project_name]},
-            ),
-            targets=[targets.SnsTopic(topic)],
-        )
-
-
-class DeliveryApp(Construct):
+class ReleaseNotesApp(Construct):
     def __init__(self, scope, id, props):
         super().__init__(scope, id)
-        source = SourceStore(self, "Source")
-        build = BuildStage(self, "Build")
-        AppFunction(self, "App", props)
-        FailureAlerts(self, "Alerts", build.project)
-        source.bucket.grant_read(build.project)
+        SitePublishing(self, "Site")
+        publisher = Publisher(self, "Publisher", props.stage)
+        topic = sns.Topic(self, "Alerts", enforce_ssl=True)
+        alarm = publisher.function.metric_errors().create_alarm(
+            self, "PublisherErrors", threshold=1, evaluation_periods=1
+        )
+        alarm.add_alarm_action(cw_actions.SnsAction(topic))
 '''
 
 # --- 11 · security and encryption -----------------------------------------------------------------
 _KEY = 'self.key = kms.Key(self, "Key")'
 _ROTATE = (_KEY, 'self.key = kms.Key(self, "Key", enable_key_rotation=True)')
+_ROTATE_ALIAS = (_KEY, _ROTATE[1].replace("True)", 'True, alias="alias/pipeline-pitfalls/pipeline")'))
 
 
 def _logs_statement(principal: str) -> tuple[str, str]:
@@ -379,13 +387,13 @@ STOPS: dict[int, tuple[Stop, ...]] = {
              _NO_ADMIN, _DEPLOY_GRANTS, _ACKNOWLEDGE),
     ),
     3: (
-        stop("the topic ARN built from the stack; the region variable and the fixed names kept",
-             _ARN),
-        stop("the region variable removed and the ARN built from the stack; the names still fixed",
-             _ARN, _NO_REGION),
-        stop("the names fixed (no bucket name, the function's from config); the literal ARN and region kept",
-             _BUCKET, _BUCKET_REF, _FUNCTION_NAME),
-        stop("everything but the function's name", _ARN, _NO_REGION, _BUCKET, _BUCKET_REF),
+        stop("the topic ARN built from the stack, but for every stage; the region variable and the "
+             "queue name kept", _ARN),
+        stop("the region variable removed and the stage's ARN built from the stack; the queue name "
+             "still fixed", _ARN_STAGE, _NO_REGION),
+        stop("the queue name left to CloudFormation (PP03 is satisfied; the ticket is not)",
+             _ARN_STAGE, _NO_REGION, _NO_QUEUE_NAME),
+        stop("the queue named for the stage; the literal ARN and region kept", _QUEUE_NAME),
     ),
     4: (
         stop("a Linux image (standard:7.0); still no buildspec", _LINUX),
@@ -396,10 +404,11 @@ STOPS: dict[int, tuple[Stop, ...]] = {
         stop("a buildspec with artifacts, still on the Windows image", _buildspec("24", artifacts=True)),
     ),
     5: (
-        stop("the runtime moved to Node.js 24; the legacy handler (SDK v2, callback) kept", _NODE24),
-        stop("the course's handler from lambda_src/, on Node.js 22 (the build installs 24)",
-             _NODE22, _APP_CODE),
-        stop("the course's handler, the runtime left at Node.js 14", _APP_CODE),
+        stop("the runtime moved to the successor; the code still imports distutils", _PY314),
+        stop("the successor and arm64; the code unchanged", _PY314, _ARM),
+        stop("python3.13 on arm64, the code fixed (supported, but not the successor the ticket names)",
+             _PY313, _ARM, *_NO_DISTUTILS),
+        stop("the code fixed, the runtime left at python3.9", *_NO_DISTUTILS),
     ),
     6: (
         stop("the rule matches FAILED; still no subscriber, still the AWS managed key", *_FAILED),
@@ -411,9 +420,11 @@ STOPS: dict[int, tuple[Stop, ...]] = {
     ),
     7: (
         stop("versioned=True only", _bucket(_VERSIONED)),
-        stop("versioned and TLS-only; old versions kept for ever", _bucket(_VERSIONED, _SSL)),
-        stop("versioned, with old versions expiring; plain HTTP still allowed", _bucket(_VERSIONED, _EXPIRY)),
-        stop("private and TLS-only, but not versioned", _bucket(_PRIVATE, _SSL)),
+        stop("the notebook's SourceBucket copied: old versions expire after 30 days",
+             _bucket(_VERSIONED, _PRIVATE, _SSL, _EXPIRY)),
+        stop("versioned and TLS-only, kept 90 days; nothing moves to Standard-IA",
+             _bucket(_VERSIONED, _SSL, _EXPIRY_90)),
+        stop("the ticket's lifecycle rule, TLS-only, but not versioned", _bucket(_SSL, _TICKET)),
     ),
     8: (
         stop("the alias on current_version; no deployment group", _CURRENT),
@@ -426,15 +437,19 @@ STOPS: dict[int, tuple[Stop, ...]] = {
              _CURRENT, _group("CANARY_10_PERCENT_5_MINUTES", alarms=True, rollback=False)),
     ),
     9: (
-        stop("the two tags added; the names unchanged", _TAGS),
-        stop("the names carry the environment (the bucket's left out); no tags", *_NAMES),
-        stop("the names fixed, and one tag only (Project)", _TAG_PROJECT, *_NAMES),
+        stop("the Environment tag added; the names unchanged", _TAG_ENV),
+        stop("the names carry the environment (the queue's left out); the course's tags only",
+             _TAG_ENV, *_NAMES),
+        stop("every tag; the table named for the environment, but not as the ticket says",
+             _TAG_FINANCE, _TABLE_ENV_FIRST, _NAMES[1]),
+        stop("all four tags; the names unchanged", _TAG_FINANCE),
     ),
     10: (
-        stop("the escape hatch replaced by the typed prop (queued_timeout); still one construct",
-             *_TYPED_TIMEOUT),
-        stop("the override's casing fixed (QueuedTimeoutInMinutes); still one construct", _PASCAL_CASE),
-        Stop("split into four constructs as the hint says; the camelCase escape hatch kept", source=_SPLIT),
+        stop("the escape hatch replaced by the typed prop; still one construct", *_TYPED_PITR),
+        stop("the override's casing fixed (PointInTimeRecoverySpecification); still one construct",
+             _PASCAL_CASE),
+        Stop("split by concern, the typed prop used; the topic and alarm left in the app's scope",
+             source=_SPLIT),
     ),
     11: (
         stop("enable_key_rotation=True only", _ROTATE),
@@ -442,6 +457,10 @@ STOPS: dict[int, tuple[Stop, ...]] = {
              _logs_statement(_GLOBAL_LOGS), _ROTATE),
         stop("a key policy statement for logs.<region>.amazonaws.com; rotation off",
              _logs_statement(_REGIONAL_LOGS)),
+        stop("the notebook's PipelineKey: rotation and the regional logs statement",
+             _logs_statement(_REGIONAL_LOGS), _ROTATE),
+        stop("the notebook's PipelineKey and the alias; alarms and EventBridge still shut out",
+             _logs_statement(_REGIONAL_LOGS), _ROTATE_ALIAS),
     ),
     12: (
         stop("the errors alarm notifies the topic; no other alarm", _ALARM_ACTION),

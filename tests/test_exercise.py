@@ -28,7 +28,7 @@ def _quiet_display(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def cell(body: str) -> str:
-    return "class SourceBucket(Construct):\n    def __init__(self, scope, id):\n" \
+    return "class ReportsBucket(Construct):\n    def __init__(self, scope, id):\n" \
            "        super().__init__(scope, id)\n" + body
 
 
@@ -43,7 +43,7 @@ def cell(body: str) -> str:
         (cell("        self.bucket = s3.Bucket(self, 'B')\n        s3.Bucket(self, 'B')\n"),
          "There is already a Construct with name 'B'"),
         (cell("        pass\n"), "must set self.bucket"),
-        ("x = 1\n", "define a class named SourceBucket"),
+        ("x = 1\n", "define a class named ReportsBucket"),
         ("raise ValueError('boom')\n", "ValueError: boom (line 1 of your cell)"),
     ],
     ids=["syntax", "camelCase", "wrong-type", "duplicate-id", "no-bucket", "no-class", "raises"],
@@ -59,16 +59,20 @@ def test_correct_cell_passes(ns: dict[str, Any]) -> None:
     src = cell(
         "        self.bucket = s3.Bucket(self, 'B', versioned=True, enforce_ssl=True,\n"
         "            lifecycle_rules=[s3.LifecycleRule(\n"
-        "                noncurrent_version_expiration=Duration.days(30))])\n"
+        "                noncurrent_version_transitions=[s3.NoncurrentVersionTransition(\n"
+        "                    storage_class=s3.StorageClass.INFREQUENT_ACCESS,\n"
+        "                    transition_after=Duration.days(30))],\n"
+        "                noncurrent_version_expiration=Duration.days(90))])\n"
     )
     assert run_cell(7, src, ns).passed
 
 
 def test_hints_are_tiered(capsys: pytest.CaptureFixture[str]) -> None:
     h1, h2, h3 = (hint(7, i) for i in (1, 2, 3))
-    assert "VersioningConfiguration" in h1
-    assert "versioned=True" in h2
-    assert "class SourceBucket" in h3 and "solutions/s3_source_bucket.py" in h3
+    assert "NoncurrentVersionTransitions" in h1 and "https://docs.aws.amazon.com/" in h1
+    assert "s3.NoncurrentVersionTransition(" in h2
+    assert "class ReportsBucket" in h3
+    assert "pitfalls/learner/exercises/answers/e07_s3_source_bucket.py" in h3
 
 
 def test_magic_registers_and_runs() -> None:
@@ -89,7 +93,10 @@ def test_grade_reports_what_is_left() -> None:
             self.bucket = s3.Bucket(self, "B", versioned=True, enforce_ssl=True)
 
     g = grade(7, Versioned)
-    assert [f.check for f in g.findings] == ["PP07-NO-VERSION-EXPIRY"]
+    assert [f.check for f in g.findings] == [
+        "PP07-NO-VERSION-EXPIRY", "E07-NONCURRENT-DAYS", "E07-NONCURRENT-TO-IA"]
+    # The ticket's requirements say what the code did to the learner's bucket.
+    assert "no enabled lifecycle rule expires its noncurrent versions" in g.summary()
 
 
 def test_related_checks_of_other_scenarios_count() -> None:
@@ -189,7 +196,7 @@ def test_pasting_over_the_magic_line_warns(capsys: pytest.CaptureFixture[str]) -
     shell.run_cell(SETUP)
     shell.run_cell(cell("        self.bucket = s3.Bucket(self, 'B')\n"))
     err = capsys.readouterr().err
-    assert err.count("Not graded: this cell defines SourceBucket without the `%%exercise 7` line") == 1
+    assert err.count("Not graded: this cell defines ReportsBucket without the `%%exercise 7` line") == 1
     shell.run_cell("class Other:\n    pass\n")
     assert "Not graded" not in capsys.readouterr().err
 
@@ -208,3 +215,12 @@ def test_hint_area_reads_before_the_cell_runs() -> None:
         area.reveal()
         assert area.button.description == ("All hints shown" if n == 3 else f"Show hint {n + 1} of 3")
     assert "%%exercise 7" in area.out.value and area.button.disabled
+
+
+def test_hint_1_links_the_documentation() -> None:
+    from pitfalls.learner.exercise import Grade, get, hint_buttons
+
+    area = hint_buttons(get(7), Grade(False))
+    area.reveal()
+    url = get(7).docs[0]
+    assert f"<a href='{url}' target='_blank' rel='noopener'>{url}</a>" in area.out.value

@@ -92,13 +92,13 @@ def test_failure_lines_are_one_line_each(pfile: Path) -> None:
 
 def test_run_cell_records_the_grade(pfile: Path, capsys: pytest.CaptureFixture[str]) -> None:
     ns: dict[str, Any] = {}
-    assert not run_cell(7, "class SourceBucket(\n", ns).passed
+    assert not run_cell(7, "class ReportsBucket(\n", ns).passed
     assert not run_cell(7, "x = 1\n", ns).passed
     e = load()[7]
     assert e.attempts == 2 and not e.passed
-    assert e.last_failure == ["define a class named SourceBucket in this cell"]
-    solution = (ROOT / "solutions" / "s3_source_bucket.py").read_text()
-    assert run_cell(7, solution, ns).passed
+    assert e.last_failure == ["define a class named ReportsBucket in this cell"]
+    answer = (ROOT / "pitfalls" / "learner" / "exercises" / "answers" / "e07_s3_source_bucket.py").read_text()
+    assert run_cell(7, answer, ns).passed
     assert load()[7].passed and load()[7].attempts == 3
     assert capsys.readouterr().err == ""  # nothing to warn about
 
@@ -109,7 +109,7 @@ def test_unwritable_file_is_one_warning_and_grading_goes_on(
     blocker.write_text("")
     monkeypatch.setenv(progress.ENV_VAR, str(blocker / "progress.json"))  # its "directory" is a file
     g = run_cell(7, "x = 1\n", {})
-    assert g.error == "define a class named SourceBucket in this cell"  # graded all the same
+    assert g.error == "define a class named ReportsBucket in this cell"  # graded all the same
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "Traceback" not in err[0]
     assert err[0].startswith("Progress: cannot write ") and "graded" in err[0]

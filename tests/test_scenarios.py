@@ -54,6 +54,24 @@ def test_readme_and_start_here_show_the_registry() -> None:
     assert r.returncode == 0, r.stdout
 
 
+def test_every_notebook_ends_with_the_same_previous_and_next_links() -> None:
+    """The closing links chain the series in the registry's order: each notebook's next is the
+    one whose previous it is; the first has no previous, the last no next."""
+    import json
+
+    series = scenarios.notebooks()
+    for i, nb in enumerate(series):
+        last = json.loads(nb.path.read_text())["cells"][-1]
+        assert scenarios.NAVIGATION_TAG in last["metadata"].get("tags", []), nb.stem
+        text = "".join(last["source"])
+        assert text == scenarios.navigation_markdown(nb)
+        assert ("Previous:" in text) == (i > 0) and ("Next:" in text) == (i + 1 < len(series))
+        if i + 1 < len(series):
+            assert f"]({series[i + 1].stem}.ipynb) →" in text
+            assert f"Previous: [{nb.label} · {nb.title}]({nb.stem}.ipynb)" in \
+                scenarios.navigation_markdown(series[i + 1])
+
+
 # --- a throwaway scenario, added to a copy of the repository ---------------------------------------
 
 DEMO_SOLUTION = '''\

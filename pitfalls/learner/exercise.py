@@ -1,8 +1,16 @@
 """Exercises: the learner writes a construct, we synthesize it in a harness and grade it.
 
 A learner's mistake (syntax error, wrong keyword, wrong construct, a CDK validation error) comes
-back as one short line, never a jsii traceback, and never kills the kernel. Hints come in tiers:
-the CloudFormation property, then the CDK prop, then the reference solution from `solutions/`.
+back as one short line, never a jsii traceback, and never kills the kernel.
+
+An exercise is a variant of its notebook's lesson: a short ticket with requirements of its own
+(`Requirement`, checked on the synthesized template next to the course's checks), so the fix the
+notebook shows is not the answer. Its reference answer lives beside it
+(`pitfalls/learner/exercises/answers/`). Hints come in tiers: what to look for and where (with the
+AWS or CDK page), the constructs and properties involved, then the answer's code.
+
+An exercise may cover several scenarios (`covers`): a capstone with defects planted across
+scenarios registers like any other exercise, with `promised` naming one finding per defect.
 """
 
 from __future__ import annotations
@@ -19,9 +27,31 @@ from typing import TYPE_CHECKING, Any
 
 from pitfalls.checks.findings import Finding
 from pitfalls.evidence.render import styled, styled_html
+from pitfalls.templates.template import Template
 
 if TYPE_CHECKING:
     from pitfalls.evidence.synth import SynthResult
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One line of an exercise's ticket, checked on the synthesized template.
+
+    `check` reads the template as plain data and returns, for each resource that falls short,
+    (logical id, what the learner's code did to it: the property and its value); an empty list
+    when the requirement is met. A requirement about a resource that is missing returns ("", ...).
+    """
+
+    id: str  # E07-NONCURRENT-DAYS: E, the exercise's number, what it asks
+    asks: str  # the ticket's words: "keep noncurrent versions 90 days"
+    check: Callable[[Template], list[tuple[str, str]]]
+
+    def findings(self, scenario: int, template: Template) -> list[Finding]:
+        return [
+            Finding(scenario, self.id, lid, "error", f"{did}; the ticket asks: {self.asks}",
+                    tool="exercise")
+            for lid, did in self.check(template)
+        ]
 
 
 @dataclass(frozen=True)
@@ -30,24 +60,45 @@ class Exercise:
     class_name: str  # the class the learner defines
     task: str  # one sentence: what to write
     harness: Callable[[Any, type], None]  # puts the learner's class into a stack
-    hints: tuple[str, str]  # (CloudFormation property, CDK prop)
-    solution: str  # "module:Class" of the reference in solutions/
+    hints: tuple[str, str]  # (what to look for and where, the constructs and properties)
+    solution: str  # "module:Class" of the fix the notebook shows (solutions/)
     tool_rules: tuple[str, ...] = ()  # cdk-nag / cfn-lint rule ids that must also be clean
     # Checks of other scenarios that the learner's construct is answerable for in its harness.
     related_checks: tuple[str, ...] = ()
     starter: str = ""  # the cell's code as shipped (below %%exercise): graded, never recorded
+    # The variant: the ticket's own requirements and the reference answer ("module:Class" under
+    # pitfalls/learner/exercises/answers/). Without one, the answer is the notebook's fix.
+    requirements: tuple[Requirement, ...] = ()
+    answer: str = ""
+    docs: tuple[str, ...] = ()  # AWS or CDK API pages hint 1 points at
+    # Check ids the starter must fail with (what the notebook promises; tested).
+    promised: tuple[str, ...] = ()
+    # Scenarios whose course checks grade this exercise: (scenario,) unless set (a capstone).
+    covers: tuple[int, ...] = ()
+
+    @property
+    def is_variant(self) -> bool:
+        return bool(self.answer)
+
+    @property
+    def scenarios(self) -> tuple[int, ...]:
+        return self.covers or (self.scenario,)
 
     def solution_class(self) -> type:
-        module, name = self.solution.split(":")
-        return getattr(importlib.import_module(module), name)
+        """The notebook's shown fix (for a variant, not an answer)."""
+        return _load_ref(self.solution)
 
-    def solution_source(self) -> str:
-        return inspect.getsource(self.solution_class())
+    def answer_class(self) -> type:
+        """The reference answer: the variant's own, else the notebook's fix."""
+        return _load_ref(self.answer or self.solution)
+
+    def answer_path(self) -> str:
+        return (self.answer or self.solution).split(":")[0].replace(".", "/") + ".py"
 
     def solution_cell(self) -> str:
         """The whole exercise cell with the reference answer: `%%exercise N`, the imports and
         helpers the class needs (so it passes when pasted, even before the setup cell), the class."""
-        return f"%%exercise {self.scenario}\n" + pasteable(self.solution_class())
+        return f"%%exercise {self.scenario}\n" + pasteable(self.answer_class(), inline=self.is_variant)
 
     def is_starter(self, source: str) -> bool:
         return bool(self.starter) and _normal(source) == _normal(self.starter)
@@ -75,10 +126,12 @@ class Grade:
         ours = [f for f in self.findings if f.tool == "pitfalls"]
         grouped: dict[tuple[str, str, str], list[str]] = {}
         for f in self.findings:
-            if f.tool != "pitfalls":
+            if f.tool not in ("pitfalls", "exercise"):
                 rule, _, detail = f.check.partition("[")
                 grouped.setdefault((rule, f.resource, f.message), []).append(detail.rstrip("]"))
+        ticket = [f for f in self.findings if f.tool == "exercise"]
         lines = [f"{f.check} on {f.resource or 'the stack'}: {f.message}" for f in ours]
+        lines += [f"{f.check} on {f.resource or 'your construct'}: {f.message}" for f in ticket]
         for (rule, resource, message), details in grouped.items():
             which = ", ".join(d for d in details if d)
             lines.append(f"{rule} on {resource or 'the stack'}: {message}" + (f" ({which})" if which else ""))
@@ -92,6 +145,11 @@ class Grade:
 
 
 EXERCISES: dict[int, Exercise] = {}
+
+
+def _load_ref(ref: str) -> type:
+    module, name = ref.split(":")
+    return getattr(importlib.import_module(module), name)
 
 
 def _normal(source: str) -> str:
@@ -109,21 +167,38 @@ def _bound_names(stmt: ast.stmt) -> list[str]:
     return [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
 
 
-def pasteable(cls: type) -> str:
+def pasteable(cls: type, *, inline: bool = False) -> str:
     """`cls`'s source preceded by what it needs from its module: the module's own import lines
-    (only the names used) and `from <module> import <helper>` for the module's helpers."""
+    (only the names used) and `from <module> import <helper>` for the module's helpers, or, with
+    `inline`, the helper classes and functions' own source (an answer shows all its code)."""
     module = sys.modules[cls.__module__]
     tree = ast.parse(inspect.getsource(module))
     body = list(tree.body)
     for stmt in tree.body:  # imports under `if TYPE_CHECKING:` name what annotations use
         if isinstance(stmt, ast.If):
             body += [s for s in stmt.body if isinstance(s, ast.Import | ast.ImportFrom)]
-    cls_src = inspect.getsource(cls)
-    used = {n.id for n in ast.walk(ast.parse(cls_src)) if isinstance(n, ast.Name)}
+    defs = {s.name: s for s in body if isinstance(s, ast.ClassDef | ast.FunctionDef)}
+    shown = [cls.__name__]
+    if inline:  # the helpers it uses, and theirs, in the module's order
+        todo = [cls.__name__]
+        while todo:
+            refs = {n.id for n in ast.walk(defs[todo.pop()]) if isinstance(n, ast.Name)}
+            for name in sorted(refs & defs.keys() - set(shown)):
+                shown.append(name)
+                todo.append(name)
+        shown = [name for name in defs if name in shown]
+    lines = inspect.getsource(module).splitlines()
+
+    def source_of(node: ast.ClassDef | ast.FunctionDef) -> str:  # decorators included
+        start = min([d.lineno for d in node.decorator_list] + [node.lineno]) - 1
+        return "\n".join(lines[start:node.end_lineno]) + "\n"
+
+    sources = [source_of(defs[n]) for n in shown if n != cls.__name__] + [inspect.getsource(cls)]
+    used = {n.id for src in sources for n in ast.walk(ast.parse(src)) if isinstance(n, ast.Name)}
     imports: list[str] = []
     helpers: list[str] = []
     for stmt in body:
-        names = [n for n in _bound_names(stmt) if n in used and n != cls.__name__]
+        names = [n for n in _bound_names(stmt) if n in used and n not in shown]
         if not names:
             continue
         if isinstance(stmt, ast.ImportFrom) and stmt.module != "__future__":
@@ -137,7 +212,7 @@ def pasteable(cls: type) -> str:
         used -= set(names)
     if helpers:
         imports.append(f"from {cls.__module__} import {', '.join(helpers)}")
-    return "\n".join(dict.fromkeys(imports)) + "\n\n\n" + cls_src
+    return "\n".join(dict.fromkeys(imports)) + "\n\n\n" + "\n\n\n".join(sources)
 
 
 def register(ex: Exercise) -> Exercise:
@@ -185,9 +260,12 @@ def grade(scenario: int, cls: type) -> Grade:
     found = [
         f
         for f in result.findings
-        if (f.scenario == scenario and (f.tool == "pitfalls" or _base(f.check) in ex.tool_rules))
+        if (f.scenario in ex.scenarios and (f.tool == "pitfalls" or _base(f.check) in ex.tool_rules))
         or f.check in ex.related_checks
     ]
+    if ex.requirements:
+        template = Template(result.template, name=result.stack)
+        found += [f for r in ex.requirements for f in r.findings(scenario, template)]
     return Grade(not found, found)
 
 
@@ -217,12 +295,12 @@ class Feedback:
 
     def hints(self) -> list[tuple[str, str]]:
         """(title, text) of each hint tier; the last is the whole cell with the solution."""
-        where = self.ex.solution.split(":")[0].replace(".", "/") + ".py"
+        docs = "".join(f"\nRead: {url}" for url in self.ex.docs)
         return [
-            ("Hint 1 (CloudFormation)", self.ex.hints[0]),
-            ("Hint 2 (CDK)", self.ex.hints[1]),
-            (f"Solution (from {where}): paste it over the whole cell, %%exercise line included, "
-             "and run it", self.ex.solution_cell()),
+            ("Hint 1 (what to look for, and where)", self.ex.hints[0] + docs),
+            ("Hint 2 (the constructs and properties)", self.ex.hints[1]),
+            (f"Solution (from {self.ex.answer_path()}): paste it over the whole cell, "
+             "%%exercise line included, and run it", self.ex.solution_cell()),
         ]
 
     def text(self) -> str:
@@ -253,11 +331,19 @@ def hint(scenario: int, level: int) -> str:
     return text
 
 
+_URL = re.compile(r"https://[^\s<>\"']+")
+
+
 def _hints_html(tiers: list[tuple[str, str]], shown: int) -> str:
+    """The hints revealed so far; the documentation pages they name are links."""
     import html
 
+    def body_html(body: str) -> str:
+        return _URL.sub(lambda m: f"<a href='{m.group(0)}' target='_blank' rel='noopener'>{m.group(0)}</a>",
+                        html.escape(body, quote=False))
+
     return styled("".join(
-        f"<div class='pp-h'>{html.escape(title)}</div><div class='pp-wrap'>{html.escape(body)}</div>"
+        f"<div class='pp-h'>{html.escape(title)}</div><div class='pp-wrap'>{body_html(body)}</div>"
         for title, body in tiers[:shown]
     ))
 

@@ -153,7 +153,10 @@ def test_exercise_as_a_learner(page: Any, lab: Lab) -> None:
     # 2. Hint 1, from the live widget (the cell ran, so the button replaced the HTML form).
     button = page.locator(".jp-Cell").nth(cell).get_by_role("button", name="Show hint 1 of 3")
     button.click()
-    wait_for_output(page, cell, "Hint 1 (CloudFormation)")
+    wait_for_output(page, cell, "Hint 1 (what to look for, and where)")
+    # The documentation pages hint 1 names are links the learner can follow.
+    docs = page.locator(".jp-Cell").nth(cell).locator("a[href^='https://docs.aws.amazon.com/']")
+    assert docs.count() == len(ex.docs), docs.count()
     keep_screenshot(page, "07-hint-1")
     # 3. A half fix: versioned, nothing else. Fewer findings, recorded as an attempt.
     half = ex.starter.replace('s3.Bucket(self, "Bucket")', 's3.Bucket(self, "Bucket", versioned=True)')

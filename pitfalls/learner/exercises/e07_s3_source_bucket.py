@@ -1,25 +1,73 @@
-"""Exercise 07: a source bucket fit for CodePipeline."""
+"""Exercise 07: a release reports bucket that is a pipeline's source and keeps old reports longer.
+
+The variant: the same four lessons (versioning, expiry, no public access, TLS only) on a bucket
+whose ticket sets its own retention, so the notebook's `SourceBucket` (30 days) is not the answer.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pitfalls.learner.exercise import Exercise, register
-from pitfalls.learner.exercises.harness import reference_projects
+from pitfalls.learner.exercise import Exercise, Requirement, register
+from pitfalls.learner.exercises.harness import missing, owned, reference_projects
+from pitfalls.templates.template import Template
+
+KEEP_DAYS = 90  # the ticket: auditors need every old report for 90 days
+IA_AFTER_DAYS = 30  # ... and the old ones move to Standard-IA after 30
 
 
 def harness(stack: Any, cls: type) -> None:
     from solutions.incomplete_pipeline_stages import DeliveryPipeline
 
-    source = cls(stack, "Source")
-    bucket = getattr(source, "bucket", None)
+    reports = cls(stack, "Source")  # the id the notebook's evidence uses
+    bucket = getattr(reports, "bucket", None)
     if bucket is None:
-        raise AttributeError("your SourceBucket must set self.bucket to the s3.Bucket it creates")
+        raise AttributeError(f"your {cls.__name__} must set self.bucket to the s3.Bucket it creates")
     DeliveryPipeline(stack, "Delivery", source_bucket=bucket, **reference_projects(stack))
 
 
+def _rules(t: Template, lid: str) -> list[dict[str, Any]]:
+    config = t.props(lid).get("LifecycleConfiguration") or {}
+    rules = config.get("Rules") if isinstance(config, dict) else None
+    return [r for r in rules or [] if isinstance(r, dict) and r.get("Status", "Enabled") == "Enabled"]
+
+
+def _buckets(t: Template) -> list[str]:
+    return owned(t, "Source", "AWS::S3::Bucket")
+
+
+def noncurrent_days(t: Template) -> list[tuple[str, str]]:
+    if not _buckets(t):
+        return missing("bucket")
+    out = []
+    for lid in _buckets(t):
+        days = [(r.get("NoncurrentVersionExpiration") or {}).get("NoncurrentDays") for r in _rules(t, lid)]
+        days = [d for d in days if d is not None]
+        if KEEP_DAYS not in days:
+            did = (f"its lifecycle expires noncurrent versions after {', '.join(map(str, days))} days "
+                   "(NoncurrentVersionExpiration.NoncurrentDays)" if days
+                   else "no enabled lifecycle rule expires its noncurrent versions")
+            out.append((lid, did))
+    return out
+
+
+def noncurrent_to_ia(t: Template) -> list[tuple[str, str]]:
+    if not _buckets(t):
+        return missing("bucket")
+    out = []
+    for lid in _buckets(t):
+        moves = [(m.get("StorageClass"), m.get("TransitionInDays"))
+                 for r in _rules(t, lid) for m in r.get("NoncurrentVersionTransitions") or []]
+        if ("STANDARD_IA", IA_AFTER_DAYS) not in moves:
+            did = ("its noncurrent versions move to " + ", ".join(f"{c} after {d} days" for c, d in moves)
+                   + " (NoncurrentVersionTransitions)" if moves
+                   else "no lifecycle rule moves its noncurrent versions (NoncurrentVersionTransitions)")
+            out.append((lid, did))
+    return out
+
+
 STARTER = """\
-class SourceBucket(Construct):
+class ReportsBucket(Construct):
     def __init__(self, scope, id):
         super().__init__(scope, id)
         self.bucket = s3.Bucket(self, "Bucket")
@@ -29,23 +77,38 @@ class SourceBucket(Construct):
 register(
     Exercise(
         scenario=7,
-        class_name="SourceBucket",
+        class_name="ReportsBucket",
         task=(
-            "Write SourceBucket(scope, id) that sets self.bucket to an s3.Bucket fit to be a "
-            "CodePipeline S3 source."
+            "Write ReportsBucket(scope, id): a pipeline source bucket for release reports whose "
+            f"old versions stay {KEEP_DAYS} days and move to Standard-IA after {IA_AFTER_DAYS}."
         ),
         harness=harness,
         starter=STARTER,
+        requirements=(
+            Requirement("E07-NONCURRENT-DAYS",
+                        f"keep noncurrent versions {KEEP_DAYS} days, then expire them", noncurrent_days),
+            Requirement("E07-NONCURRENT-TO-IA",
+                        f"move noncurrent versions to STANDARD_IA after {IA_AFTER_DAYS} days",
+                        noncurrent_to_ia),
+        ),
         hints=(
-            "AWS::S3::Bucket needs VersioningConfiguration: {Status: Enabled}, a "
-            "LifecycleConfiguration rule with NoncurrentVersionExpiration, a "
-            "PublicAccessBlockConfiguration that blocks everything, and a bucket policy that "
-            "denies aws:SecureTransport = false.",
-            "s3.Bucket(self, 'Bucket', versioned=True, enforce_ssl=True, "
-            "block_public_access=s3.BlockPublicAccess.BLOCK_ALL, lifecycle_rules=["
-            "s3.LifecycleRule(noncurrent_version_expiration=Duration.days(30))])",
+            "Read each finding's resource: it is your bucket in the template (AWS::S3::Bucket). "
+            "A pipeline source needs VersioningConfiguration Enabled, a public access block and a "
+            "TLS-only bucket policy, as in the notebook; the ticket adds to LifecycleConfiguration "
+            "a rule with NoncurrentVersionExpiration and NoncurrentVersionTransitions.",
+            "s3.Bucket(self, 'Bucket', versioned=..., enforce_ssl=..., block_public_access=..., "
+            "lifecycle_rules=[s3.LifecycleRule(noncurrent_version_expiration=Duration.days(...), "
+            "noncurrent_version_transitions=[s3.NoncurrentVersionTransition(storage_class="
+            "s3.StorageClass.INFREQUENT_ACCESS, transition_after=Duration.days(...))])])",
+        ),
+        docs=(
+            "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/"
+            "aws-properties-s3-bucket-noncurrentversiontransition.html",
+            "https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_s3.NoncurrentVersionTransition.html",
         ),
         solution="solutions.s3_source_bucket:SourceBucket",
+        answer="pitfalls.learner.exercises.answers.e07_s3_source_bucket:ReportsBucket",
+        promised=("PP07-SOURCE-NOT-VERSIONED", "E07-NONCURRENT-DAYS", "E07-NONCURRENT-TO-IA"),
         tool_rules=("AwsSolutions-S2", "AwsSolutions-S5", "AwsSolutions-S10"),
     )
 )

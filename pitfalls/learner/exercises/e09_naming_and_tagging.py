@@ -1,64 +1,109 @@
-"""Exercise 09: one environment's resources, named with the environment and tagged."""
+"""Exercise 09: the release-notes service's resources, named for the environment and tagged for
+finance as well as for the course.
+
+The variant: other resources (a table, a queue), a name the data team sets, and tags the
+organisation adds, so the notebook's `ServiceResources` is not the answer.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pitfalls.learner.exercise import Exercise, register
+from pitfalls.checks.s09_naming_and_tagging import tag_property, tag_values
+from pitfalls.learner.exercise import Exercise, Requirement, register
+from pitfalls.learner.exercises.harness import as_text, missing, owned
+from pitfalls.templates.template import Template
+
+ENVIRONMENT = "dev"  # the environment the harness builds
+TABLE_NAME = f"pipeline-pitfalls-{ENVIRONMENT}-releases"
+FINANCE_TAGS = {"CostCenter": "cc-4711", "Team": "release-notes"}
 
 
 def harness(stack: Any, cls: type) -> None:
     # Only the learner's construct: every resource in the stack is theirs to name and tag.
-    cls(stack, "Service", environment="dev")
+    cls(stack, "Service", environment=ENVIRONMENT)
+
+
+def table_name(t: Template) -> list[tuple[str, str]]:
+    tables = owned(t, "Service", "AWS::DynamoDB::Table")
+    if not tables:
+        return missing("DynamoDB table")
+    names = {lid: t.props(lid).get("TableName") for lid in tables}
+    if TABLE_NAME in names.values():
+        return []
+    return [(lid, f"its TableName is {as_text(name)!r}" if name else "it has no TableName")
+            for lid, name in names.items()]
+
+
+def finance_tags(t: Template) -> list[tuple[str, str]]:
+    out = []
+    for lid, body in t.resources_all():
+        prop = tag_property(str(body.get("Type", "")))
+        tags = tag_values(t.props(lid).get(prop)) if prop else None
+        if tags is None:
+            continue  # not taggable, or tags computed at deploy time
+        wrong = {k: v for k, v in FINANCE_TAGS.items() if tags.get(k) != v}
+        if wrong:
+            has = ", ".join(f"{k}={v}" for k, v in tags.items()) or "none"
+            out.append((lid, f"its {prop} are {has}"))
+    return out
 
 
 STARTER = """\
-class ServiceResources(Construct):
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_sqs as sqs
+
+
+class ReleaseNotes(Construct):
     def __init__(self, scope, id, *, environment):
         super().__init__(scope, id)
-        self.artifacts = s3.Bucket(
-            self, "Artifacts", bucket_name="pipeline-pitfalls-artifacts", enforce_ssl=True
-        )
-        self.topic = sns.Topic(self, "Alerts", topic_name="pipeline-pitfalls-alerts")
-        self.logs = logs.LogGroup(
+        self.table = dynamodb.Table(
             self,
-            "Logs",
-            log_group_name="/pipeline-pitfalls/failure-notifier",
-            retention=logs.RetentionDays.ONE_MONTH,
+            "Releases",
+            table_name="releases",
+            partition_key=dynamodb.Attribute(name="version", type=dynamodb.AttributeType.STRING),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
         )
-        self.function = lambda_.Function(
-            self,
-            "Notifier",
-            function_name=f"pipeline-pitfalls-deployment-failure-notification-handler-{environment}",
-            runtime=lambda_.Runtime.NODEJS_24_X,
-            handler="index.handler",
-            code=lambda_.Code.from_inline("exports.handler = async () => {};"),
-            environment={"TOPIC_ARN": self.topic.topic_arn},
-            log_group=self.logs,
+        self.dead_letters = sqs.Queue(
+            self, "DeadLetters", queue_name="release-notes-dead-letters", enforce_ssl=True
         )
-        self.topic.grant_publish(self.function)
+        Tags.of(self).add("Project", "pipeline-pitfalls")
 """
 
 
 register(
     Exercise(
         scenario=9,
-        class_name="ServiceResources",
+        class_name="ReleaseNotes",
         task=(
-            "Write ServiceResources(scope, id, *, environment) whose fixed names all carry the "
-            "environment and whose resources all carry the Project and Environment tags."
+            "Write ReleaseNotes(scope, id, *, environment): the release-notes table, named "
+            f"{TABLE_NAME} in dev, and its dead-letter queue, every name carrying the environment "
+            "and every resource tagged Project, Environment, CostCenter and Team."
         ),
         harness=harness,
         starter=STARTER,
+        requirements=(
+            Requirement("E09-TABLE-NAME", f"the table is named {TABLE_NAME} in dev", table_name),
+            Requirement("E09-FINANCE-TAGS", "every resource also carries "
+                        + " and ".join(f"{k}={v}" for k, v in FINANCE_TAGS.items()), finance_tags),
+        ),
         hints=(
-            "Every taggable resource needs Tags with Key: Project and Key: Environment. A "
-            "BucketName, TopicName, FunctionName or LogGroupName must contain the environment "
-            "(pipeline-pitfalls-dev-alerts), or be left out so CloudFormation generates it.",
-            "naming = Naming('pipeline-pitfalls', environment) (from solutions.naming_and_tagging), "
-            "then topic_name=naming.name('alerts'), log_group_name=naming.log_group_name('app'); "
-            "drop bucket_name; and Tags.of(self).add('Project', 'pipeline-pitfalls'), "
-            "Tags.of(self).add('Environment', environment), or naming.apply_tags(self).",
+            "Each finding names a resource and what it carries: PP09-MISSING-TAGS and "
+            "E09-FINANCE-TAGS list its Tags, PP09-NAME-WITHOUT-ENVIRONMENT and E09-TABLE-NAME its "
+            "TableName or QueueName. Tags added on a construct reach every taggable resource below "
+            "it in the template.",
+            "Tags.of(self).add(key, value) for each of Project, Environment, CostCenter and Team "
+            "(or Naming(...).apply_tags(self, extra={...}) from solutions.naming_and_tagging); "
+            "table_name=f'pipeline-pitfalls-{environment}-releases' (or Naming(...).name"
+            "('releases')); the queue's name carries the environment too, or is left out.",
+        ),
+        docs=(
+            "https://docs.aws.amazon.com/cdk/v2/guide/tagging.html",
+            "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-name.html",
         ),
         solution="solutions.naming_and_tagging:ServiceResources",
+        answer="pitfalls.learner.exercises.answers.e09_naming_and_tagging:ReleaseNotes",
+        promised=("PP09-MISSING-TAGS", "PP09-NAME-WITHOUT-ENVIRONMENT", "E09-TABLE-NAME",
+                  "E09-FINANCE-TAGS"),
     )
 )

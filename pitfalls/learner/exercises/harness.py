@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pitfalls.templates.template import Template
+
 
 def reference_projects(stack: Any, encryption_key: Any = None) -> dict[str, Any]:
     """Build, test and deploy projects from solutions/, as keyword arguments for a pipeline."""
@@ -51,3 +53,30 @@ def reference_encrypted_pipeline(stack: Any, key: Any) -> dict[str, Any]:
     ).pipeline
     return {"access_logs": access_logs, "source": source, "pipeline": pipeline,
             "projects": projects}
+
+
+def owned(template: Template, construct_id: str, resource_type: str) -> list[str]:
+    """Logical ids of the `resource_type` resources the learner's construct (the harness's
+    `construct_id` under the stack) created, from their aws:cdk:path metadata."""
+    prefix = f"{template.name}/{construct_id}/"
+    return [lid for lid, _ in template.resources(resource_type)
+            if (template.cdk_path(lid) or "").startswith(prefix)]
+
+
+def missing(what: str) -> list[tuple[str, str]]:
+    """A requirement's answer when the resource it is about is not there at all."""
+    return [("", f"it creates no {what}")]
+
+
+def as_text(value: Any) -> str:
+    """A template value as the learner reads it: literals as they are, {"Ref": X} as ${X},
+    Fn::GetAtt as ${X.Attr}, Fn::Join joined."""
+    if isinstance(value, dict) and len(value) == 1:
+        (fn, arg), = value.items()
+        if fn == "Ref":
+            return "${" + str(arg) + "}"
+        if fn == "Fn::GetAtt":
+            return "${" + ".".join(map(str, arg if isinstance(arg, list) else [arg])) + "}"
+        if fn == "Fn::Join" and isinstance(arg, list) and len(arg) == 2:
+            return str(arg[0]).join(as_text(v) for v in arg[1] or [])
+    return value if isinstance(value, str) else str(value)
