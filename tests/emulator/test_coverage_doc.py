@@ -29,3 +29,15 @@ def test_every_type_the_course_needs_is_covered() -> None:
         "AWS::ECR::Repository", "AWS::CDK::Metadata",
     }
     assert needed <= set(load_models())
+
+
+def test_every_modelled_type_is_read_back_by_its_service() -> None:
+    """A model without a read-back would deploy unverified; a read-back without a model is dead."""
+    from pitfalls.emulator.readback import CHECKERS
+    from pitfalls.emulator.services import load_models, load_readbacks
+
+    load_readbacks()
+    assert set(CHECKERS) == set(load_models())
+    for rtype, check in CHECKERS.items():
+        model = load_models()[rtype]
+        assert check.__module__.rsplit(".", 1)[0] == model.__module__.rsplit(".", 1)[0], rtype
