@@ -31,6 +31,7 @@ PATCH_MODULES = (
     "pitfalls.emulator.services.s3.patches",
     "pitfalls.emulator.services.codebuild.patches",
     "pitfalls.emulator.services.cloudtrail.patches",
+    "pitfalls.emulator.services.codepipeline.patches",
 )
 
 
@@ -79,6 +80,9 @@ def install() -> None:
     parsing.get_model_list.cache_clear()
     parsing.get_model_map.cache_clear()
     parsing.get_name_type_map.cache_clear()
+    from pitfalls.emulator.services.codepipeline.patches import start_poller
+
+    start_poller()
     _installed = True
 
 

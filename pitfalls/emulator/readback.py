@@ -9,6 +9,7 @@ service's API) and the `Fn::GetAtt` attributes it can answer (`attributes(type, 
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,9 +36,12 @@ class Clients:
     """boto3 clients, made on first use: for the local AWS at `endpoint`, or, with
     `Clients.for_aws()`, for the account and region the default credential chain points at."""
 
-    def __init__(self, endpoint: str | None, session: Any = None) -> None:
+    def __init__(self, endpoint: str | None, session: Any = None,
+                 read_timeout: float = 60) -> None:
         self.endpoint = endpoint
         self._session = session
+        self._read_timeout = read_timeout
+        self._lock = threading.Lock()  # boto3's default session is not thread-safe
         self._made: dict[str, Any] = {}
         self._account: str | None = ACCOUNT if endpoint else None
         self.region: str = REGION if endpoint else str(session.region_name)
@@ -56,9 +60,15 @@ class Clients:
     def __getattr__(self, service: str) -> Any:
         if service.startswith("_"):
             raise AttributeError(service)
+        with self._lock:
+            return self._client(service)
+
+    def _client(self, service: str) -> Any:
         if service not in self._made:
-            name = {"awslambda": "lambda"}.get(service, service)
-            retries = Config(retries={"max_attempts": 1 if self.endpoint else 5})
+            name = {"awslambda": "lambda",
+                    "codestarnotifications": "codestar-notifications"}.get(service, service)
+            retries = Config(retries={"max_attempts": 1 if self.endpoint else 5},
+                             read_timeout=self._read_timeout)
             if self.endpoint:
                 self._made[service] = boto3.client(
                     name, endpoint_url=self.endpoint, region_name=REGION,

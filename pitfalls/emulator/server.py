@@ -21,6 +21,9 @@ IDENTITY_PATH = "/_pitfalls/identity"
 
 
 def _with_identity(app: Callable[..., Iterable[bytes]], token: str) -> Callable[..., Any]:
+    """moto's app, plus our identity page and the services moto lacks (CodeStar Notifications)."""
+    from pitfalls.emulator.services.codestarnotifications import api as notifications
+
     body = json.dumps({"service": "pitfalls-emulator", "pid": os.getpid(), "token": token}).encode()
 
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -28,6 +31,8 @@ def _with_identity(app: Callable[..., Iterable[bytes]], token: str) -> Callable[
             start_response("200 OK", [("Content-Type", "application/json"),
                                       ("Content-Length", str(len(body)))])
             return [body]
+        if (notifications.signed_for(environ) or ("",))[0] == notifications.SIGNING_NAME:
+            return notifications.wsgi(environ, start_response)
         return app(environ, start_response)
 
     return wsgi

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 SERVICES = (
     "awslambda", "cdk", "cloudtrail", "cloudwatch", "codebuild", "codedeploy", "codepipeline",
-    "ecr", "events", "iam", "kms", "logs", "s3", "sns", "sqs", "ssm",
+    "codestarnotifications", "ecr", "events", "iam", "kms", "logs", "s3", "sns", "sqs", "ssm",
 )
 
 

@@ -12,7 +12,7 @@ from pitfalls.emulator.cloudformation.resource import Resource, register
 
 TARGET_KEYS = {"Id", "Arn", "Input", "InputPath", "InputTransformer", "RoleArn",
                "SqsParameters"}
-DELIVERED = ("sns", "sqs", "logs")  # target services the emulator delivers events to
+DELIVERED = ("sns", "sqs", "logs", "codepipeline")  # target services events reach here
 
 
 def events(account_id: str, region: str) -> EventsBackend:
@@ -27,8 +27,8 @@ class Rule(Resource):
     PROPERTIES = {"Name": "", "Description": "", "EventPattern": "matched as EventBridge does",
                   "ScheduleExpression": "stored; schedules do not fire",
                   "State": "a DISABLED rule delivers nothing", "EventBusName": "",
-                  "RoleArn": "", "Targets": "SNS, SQS and Logs targets receive events; "
-                  "Input, InputPath, InputTransformer", "Tags": ""}
+                  "RoleArn": "", "Targets": "SNS, SQS and Logs targets receive events, a "
+                  "CodePipeline target starts the pipeline; Input, InputPath, InputTransformer", "Tags": ""}
     REPLACE_ON = frozenset({"EventBusName"})
     ATTRIBUTES = ("Arn",)
     REF = "rule name"
@@ -43,7 +43,8 @@ class Rule(Resource):
             service = str(target.get("Arn", "")).split(":")[2:3]
             if service and service[0] not in DELIVERED:
                 raise UnsupportedProperty(cls.TYPE, f"Targets.Arn ({service[0]})",
-                                          "the emulator delivers to sns, sqs and logs only")
+                                          "the emulator delivers to sns, sqs, logs and codepipeline "
+                                          "only")
 
     @property
     def bus(self) -> str:

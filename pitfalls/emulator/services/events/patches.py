@@ -50,10 +50,12 @@ def _event_for_target(target: dict[str, Any], event: dict[str, Any]) -> str:
           "472e002e2dab8a599554a7d6c7ea0910625a5b39c7699b9ca4404255efcfc172")
 def send_to_targets(self: Rule, original_event: dict[str, Any],
                     transform_input: bool = True) -> None:
-    """Deliver to SNS topics (moto raises NotImplementedError) and skip DISABLED rules.
+    """Deliver to SNS topics (moto raises NotImplementedError), start CodePipeline targets and
+    skip DISABLED rules.
 
-    Without SNS delivery a failure notification never arrives; moto also delivers when the rule is
-    DISABLED. Other targets keep moto's own delivery, one target at a time.
+    Without SNS delivery a failure notification never arrives; without pipeline targets an S3
+    source with S3Trigger.EVENTS never starts; moto also delivers when the rule is DISABLED.
+    Other targets keep moto's own delivery, one target at a time.
     """
     if self.state != "ENABLED" or not self.event_pattern.matches_event(
             cast(Any, original_event)):
@@ -63,6 +65,11 @@ def send_to_targets(self: Rule, original_event: dict[str, Any],
         if arn.service == "sns":
             message = _event_for_target(target, original_event)
             sns_backends[arn.account][arn.region].publish(message, arn=target["Arn"])
+        elif arn.service == "codepipeline":
+            from pitfalls.emulator.services.codepipeline.executions import start_execution
+
+            start_execution(arn.account, arn.region, arn.resource_id,
+                            {"triggerType": "CloudWatchEvent", "triggerDetail": self.arn})
         else:
             one = copy.copy(self)
             one.targets = [target]
