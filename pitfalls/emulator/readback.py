@@ -25,7 +25,8 @@ NOT_FOUND = {"NoSuchBucket", "NoSuchEntity", "NotFoundException", "ResourceNotFo
              "QueueDoesNotExist", "ParameterNotFound", "TrailNotFoundException",
              "ApplicationDoesNotExistException", "DeploymentGroupDoesNotExistException",
              "PipelineNotFoundException", "RepositoryNotFoundException", "NotFound",
-             "ResourceNotFound", "InvalidParameter", "ValidationError"}
+             "ResourceNotFound", "InvalidParameter", "ValidationError",
+             "404"}  # HeadBucket answers a bare 404 (a HEAD response has no body)
 
 
 class Gone(Exception):

@@ -1,4 +1,4 @@
-"""CodePipeline pipelines (created and updated; pipelines do not execute in the emulator)."""
+"""CodePipeline pipelines (their executions run: see `executions.py`)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ ACTION_KEYS = {"Name", "ActionTypeId", "Configuration", "InputArtifacts", "Outpu
                "RoleArn", "RunOrder", "Region", "Namespace"}
 
 ON_FAILURE_KEYS = {"Result", "RetryConfiguration"}
-FAILURE_RESULTS = {"ROLLBACK", "FAIL", "RETRY", "SKIP"}
+FAILURE_RESULTS = {"ROLLBACK", "FAIL"}  # RETRY and SKIP are not acted on here: refused
 
 
 def codepipeline(account_id: str, region: str) -> CodePipelineBackend:
@@ -29,9 +29,9 @@ class Pipeline(Resource):
     PROPERTIES = {"Name": "", "RoleArn": "must exist and trust codepipeline.amazonaws.com",
                   "ArtifactStore": "one store (S3, optional KMS key)",
                   "Stages": "at least two; actions with the keys the API has; a stage's "
-                            "OnFailure (Result, RetryConfiguration; V2 pipelines) is stored, "
-                            "not acted on (pipelines do not run)",
-                  "PipelineType": "", "ExecutionMode": "", "Variables": "", "Tags": ""}
+                            "OnFailure (V2 pipelines): Result FAIL or ROLLBACK, acted on",
+                  "PipelineType": "", "ExecutionMode": "SUPERSEDED, QUEUED, PARALLEL; acted on",
+                  "Variables": "#{variables.NAME} in action configurations", "Tags": ""}
     REQUIRED = ("RoleArn", "Stages")
     ATTRIBUTES = ("Version",)
     REF = "pipeline name"
@@ -49,8 +49,12 @@ class Pipeline(Resource):
                     if key not in ON_FAILURE_KEYS:
                         raise UnsupportedProperty(cls.TYPE, f"Stages.OnFailure.{key}")
                 if on_failure.get("Result") not in FAILURE_RESULTS:
-                    raise InvalidProperty(f"Stages.OnFailure.Result must be one of "
-                                          f"{sorted(FAILURE_RESULTS)}")
+                    raise UnsupportedProperty(cls.TYPE, f"Stages.OnFailure.Result: "
+                                              f"{on_failure.get('Result')}",
+                                              "the local AWS acts on FAIL and ROLLBACK only")
+                if "RetryConfiguration" in on_failure:
+                    raise UnsupportedProperty(cls.TYPE, "Stages.OnFailure.RetryConfiguration",
+                                              "stage retries are not run")
                 if props.get("PipelineType", "V1") != "V2":
                     raise InvalidProperty("Stages.OnFailure needs PipelineType V2")
             for action in stage["Actions"]:

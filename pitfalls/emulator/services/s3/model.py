@@ -19,6 +19,15 @@ RULE_KEYS = {
 
 LOGGING_KEYS = {"DestinationBucketName", "LogFilePrefix"}
 
+# AccessControl (CloudFormation's names) -> S3's canned ACL.
+CANNED_ACLS = {
+    "Private": "private", "PublicRead": "public-read", "PublicReadWrite": "public-read-write",
+    "AuthenticatedRead": "authenticated-read", "LogDeliveryWrite": "log-delivery-write",
+    "BucketOwnerRead": "bucket-owner-read", "BucketOwnerFullControl": "bucket-owner-full-control",
+    "AwsExecRead": "aws-exec-read",
+}
+PUBLIC_ACLS = {"PublicRead", "PublicReadWrite", "AuthenticatedRead"}
+
 
 def s3_backend(account_id: str, partition: str) -> S3Backend:
     return s3_backends[account_id][partition]
@@ -66,7 +75,10 @@ class Bucket(Resource):
     NAME_LOWER = True
     PROPERTIES = {
         "BucketName": "",
-        "AccessControl": "Private only (the default)",
+        "AccessControl": "a canned ACL (GetBucketAcl shows its grants); as in S3, one other "
+                         "than Private needs OwnershipControls that are not "
+                         "BucketOwnerEnforced, and a public one is refused under "
+                         "BlockPublicAcls",
         "BucketEncryption": "one rule: SSE-S3 or SSE-KMS, key id, bucket key",
         "VersioningConfiguration": "",
         "LifecycleConfiguration": "rules with Id, Status, Prefix, expirations, transitions, "
@@ -80,12 +92,14 @@ class Bucket(Resource):
     ATTRIBUTES = ("Arn", "DomainName", "RegionalDomainName", "DualStackDomainName", "WebsiteURL")
     REF = "bucket name"
     READ_BACK = "GetBucketVersioning, GetBucketEncryption, GetBucketLifecycleConfiguration, " \
-                "GetPublicAccessBlock, GetBucketOwnershipControls, GetBucketLogging, GetBucketTagging"
+                "GetPublicAccessBlock, GetBucketOwnershipControls, GetBucketLogging, " \
+                "GetBucketTagging, GetBucketAcl"
 
     @classmethod
     def check(cls, props: dict[str, Any]) -> None:
-        if props.get("AccessControl", "Private") != "Private":
-            raise UnsupportedProperty(cls.TYPE, f"AccessControl: {props['AccessControl']}")
+        if props.get("AccessControl", "Private") not in CANNED_ACLS:
+            raise InvalidProperty(f"AccessControl {props['AccessControl']} is not one of "
+                                  f"{sorted(CANNED_ACLS)}")
         enc = props.get("BucketEncryption", {}).get("ServerSideEncryptionConfiguration", [])
         if len(enc) > 1:
             raise UnsupportedProperty(cls.TYPE, "BucketEncryption (more than one rule)")
@@ -154,6 +168,32 @@ class Bucket(Resource):
             self._logging(p.get("LoggingConfiguration"))
         if "Tags" in changed:
             b.put_bucket_tagging(name, tags_dict(p.get("Tags")))
+        if changed & {"AccessControl", "OwnershipControls", "PublicAccessBlockConfiguration"}:
+            self._acl()
+
+    def _acl(self) -> None:
+        """The canned ACL, refused where S3 refuses it
+        (https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html,
+        https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html)."""
+        from moto.s3.models import FakeAcl, FakeGrant, get_canned_acl
+
+        acl = self.props.get("AccessControl", "Private")
+        rules = self.props.get("OwnershipControls", {}).get("Rules", [])
+        ownership = rules[0].get("ObjectOwnership") if rules else "BucketOwnerEnforced"
+        if acl != "Private" and ownership == "BucketOwnerEnforced":
+            raise InvalidProperty("AccessControlListNotSupported: The bucket does not allow ACLs "
+                                  f"(AccessControl {acl} needs OwnershipControls ObjectWriter or "
+                                  "BucketOwnerPreferred)")
+        block = self.props.get("PublicAccessBlockConfiguration", {})
+        if acl in PUBLIC_ACLS and as_bool(block.get("BlockPublicAcls", False)):
+            raise InvalidProperty(f"AccessDenied: AccessControl {acl} is a public ACL and the "
+                                  "bucket blocks public ACLs (BlockPublicAcls)")
+        canned = get_canned_acl(CANNED_ACLS[acl])
+        # One grant per permission, as S3 lists them: moto's GetBucketAcl shows only the first
+        # permission of a grant that holds several (LogDeliveryWrite's READ_ACP and WRITE).
+        self.backend.put_bucket_acl(self.name, FakeAcl([
+            FakeGrant(g.grantees, [permission]) for g in canned.grants
+            for permission in g.permissions]))
 
     def _logging(self, config: dict[str, Any] | None) -> None:
         """Server access logging, as GetBucketLogging answers it. moto's PutBucketLogging also

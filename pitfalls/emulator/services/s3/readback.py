@@ -57,10 +57,30 @@ def _bucket(c: Clients, name: str, p: dict[str, Any], r: Report, w: str) -> None
                  want_log.get("DestinationBucketName", name))
         r.expect(w, "access log prefix", got_log.get("TargetPrefix", ""),
                  want_log.get("LogFilePrefix", ""))
+    if "AccessControl" in p:
+        r.expect(w, "ACL grants", sorted(_acl_grants(c, name)),
+                 sorted(CANNED_GRANTS.get(p["AccessControl"], set())))
     if "Tags" in p:
         want_tags = tags(p["Tags"])
         r.expect(w, "tags", sub(tags(c.s3.get_bucket_tagging(Bucket=name)["TagSet"]),
                                  want_tags), want_tags)
+
+
+# The grants each canned ACL adds to the owner's FULL_CONTROL, as GetBucketAcl shows them.
+GROUPS = "http://acs.amazonaws.com/groups/"
+CANNED_GRANTS = {
+    "Private": set(), "BucketOwnerRead": set(), "BucketOwnerFullControl": set(),
+    "AwsExecRead": set(),
+    "PublicRead": {(GROUPS + "global/AllUsers", "READ")},
+    "PublicReadWrite": {(GROUPS + "global/AllUsers", "READ"), (GROUPS + "global/AllUsers", "WRITE")},
+    "AuthenticatedRead": {(GROUPS + "global/AuthenticatedUsers", "READ")},
+    "LogDeliveryWrite": {(GROUPS + "s3/LogDelivery", "READ_ACP"), (GROUPS + "s3/LogDelivery", "WRITE")},
+}
+
+
+def _acl_grants(c: Clients, name: str) -> set[tuple[str, str]]:
+    grants = c.s3.get_bucket_acl(Bucket=name)["Grants"]
+    return {(g["Grantee"]["URI"], g["Permission"]) for g in grants if "URI" in g["Grantee"]}
 
 
 @reads("AWS::S3::BucketPolicy")
