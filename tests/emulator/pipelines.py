@@ -110,7 +110,7 @@ def make_pipeline(world: World, name: str, stages: list[tuple[str, list[dict[str
         "name": name, "roleArn": world["PipelineRole"], "pipelineType": "V2",
         "artifactStore": {"type": "S3", "location": world["Artifacts"],
                           "encryptionKey": {"id": world["Key"], "type": "KMS"}},
-        "stages": [{"name": n, "actions": a, **({"onFailure": {"result": "ROLLBACK"}}
+        "stages": [{"name": n.rstrip("!"), "actions": a, **({"onFailure": {"result": "ROLLBACK"}}
                                                  if n.endswith("!") else {})}
                    for n, a in stages], **extra})
     return name

@@ -7,7 +7,7 @@ import json
 from typing import Any, cast
 
 from moto.core.utils import iso_8601_datetime_without_milliseconds, utcfromtimestamp
-from moto.events.models import Rule
+from moto.events.models import EventPattern, Rule
 from moto.sns.models import sns_backends
 from moto.utilities.arns import parse_arn
 
@@ -74,3 +74,34 @@ def send_to_targets(self: Rule, original_event: dict[str, Any],
             one = copy.copy(self)
             one.targets = [target]
             _original_send_to_targets(one, cast(Any, original_event), transform_input)
+
+
+def _flatten(node: Any, prefix: str = "", out: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Dotted paths -> values; the values of a path inside an array of objects are collected
+    into one list (EventBridge matches a pattern field against any element)."""
+    out = {} if out is None else out
+    if isinstance(node, dict) and node:
+        for key, value in node.items():
+            _flatten(value, f"{prefix}.{key}" if prefix else key, out)
+    elif isinstance(node, list) and any(isinstance(v, dict) for v in node):
+        for item in node:
+            _flatten(item, prefix, out)
+    elif prefix in out:
+        before = out[prefix] if isinstance(out[prefix], list) else [out[prefix]]
+        out[prefix] = before + (node if isinstance(node, list) else [node])
+    else:
+        out[prefix] = node
+    return out
+
+
+@replaces("moto.events.models:EventPattern.matches_event",
+          "3e71eb7ff5903b5064a34f7e61379b35b5613ac7cf9602ec35d286138dd96c94")
+def matches_event(self: EventPattern, event: dict[str, Any]) -> bool:
+    """Match fields inside arrays of objects, as EventBridge does (the rule CDK writes for an S3
+    source matches `detail.resources.ARN` of a CloudTrail record); moto stops at arrays.
+
+    https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns-arrays.html
+    """
+    if not self._pattern:
+        return True
+    return bool(self._does_event_match(_flatten(json.loads(json.dumps(event))), self._pattern))
