@@ -48,11 +48,11 @@ it with `AWS_ENDPOINT_URL=http://localhost:PORT` and fake credentials
 
 ## Not emulated
 
-- Pipelines, builds and CodeDeploy hooks do not run; a Lambda alias under
+- Builds and CodeDeploy hooks do not run; a Lambda alias under
   `CodeDeployLambdaAliasUpdate` moves at once through a recorded CodeDeploy deployment, which fails
   (and the update rolls back) when one of the deployment group's alarms is in `ALARM`. Its
   `BeforeAllowTrafficHook` / `AfterAllowTrafficHook` functions must exist and are written into the
-  deployment's AppSpec, but are not invoked; a stage's `OnFailure` is stored, not acted on.
+  deployment's AppSpec, but are not invoked.
 - S3 server access logging is configured (GetBucketLogging answers it) but no logs are written;
   the target bucket's permissions are not checked when it is configured.
 - Lambda functions are not invoked; schedules do not fire; CloudTrail delivers no logs and
@@ -62,9 +62,99 @@ it with `AWS_ENDPOINT_URL=http://localhost:PORT` and fake credentials
   performed" (it matters for `cdk bootstrap --tags` on an existing bootstrap only).
 - IAM policies are stored, not enforced; S3 bucket policies are enforced for principal `*` or the
   account, with conditions evaluated (every request counts as `aws:SecureTransport`).
-- EventBridge delivers to SNS, SQS and CloudWatch Logs targets only (others are refused).
+- EventBridge delivers to SNS, SQS and CloudWatch Logs targets and starts CodePipeline targets
+  (others are refused); patterns match fields inside arrays of objects, as EventBridge does.
 - One account ({{account}}) and one region ({{region}}).
 """
+
+
+PIPELINES = """## Pipelines: what executes
+
+An execution runs in a background thread of the emulator and always ends (each action is bounded
+by `PITFALLS_EMULATOR_ACTION_TIMEOUT_SECONDS`, default 300).
+
+- **Starts.** `CreatePipeline` starts one at once, as in AWS; `StartPipelineExecution` (with
+  pipeline `variables` and `sourceRevisions` of type `S3_OBJECT_VERSION_ID`); an EventBridge rule
+  targeting the pipeline (the rule CDK writes for `S3Trigger.EVENTS`), which fires only when a
+  logging trail's event selectors record the object's write data events (S3 `PutObject`,
+  `CopyObject`, `CompleteMultipartUpload` reach the default bus as "AWS API Call via CloudTrail"
+  only then); polling of S3 sources with `PollForSourceChanges` (the default) every
+  `PITFALLS_EMULATOR_POLL_SECONDS` (default 3).
+- **Order.** Stages in order; a stage's actions by `runOrder`, the same run order in parallel; a
+  failed action fails its stage once its run order has ended, and nothing later runs.
+- **Artifacts** are zip objects in the artifact store (`<pipeline>/<artifact>/<id>`), written
+  with SSE-KMS under the store's key (refused when that key is disabled or gone).
+- **Variables**: `#{Namespace.Name}` of namespaced actions (S3: `VersionId`, `ETag`; CodeBuild:
+  `exported-variables`; Lambda: `outputVariables`; CloudFormation: the stack's outputs),
+  `#{variables.NAME}` (V2 pipeline variables), `#{codepipeline.PipelineExecutionId}`; an
+  unresolvable one fails the action, naming it.
+- **Execution modes**: `SUPERSEDED` (the default: a stage holds one execution; one waiting to
+  enter it is superseded by a newer arrival), `QUEUED` (waiting executions enter one by one, in
+  order), `PARALLEL` (executions do not wait for each other).
+- **Rollback**: a V2 stage with `OnFailure` `ROLLBACK` that fails starts a `ROLLBACK` execution
+  of that stage (trigger `AutomatedRollback`) with the source revisions, artifacts and variables
+  of the last standard execution of the same pipeline version that succeeded in it (none: no
+  rollback; never for the first stage); `RollbackStage` does the same by hand (`ManualRollback`).
+- **Answers**: `GetPipelineState`, `GetPipelineExecution`, `ListPipelineExecutions` (with
+  `succeededInStage`), `ListActionExecutions`, `StopPipelineExecution` (stop after the running
+  actions, or abandon them), `PutJobSuccessResult` (with a `continuationToken` the function is
+  invoked again) / `PutJobFailureResult`, `PutApprovalResult`.
+- **Events**: every execution, stage and action state change goes to the default bus in the
+  shapes AWS documents ("CodePipeline Pipeline/Stage/Action Execution State Change"), and to the
+  pipeline's CodeStar notification rules' SNS topics (the processed-event shape: `detailType`,
+  `notificationRuleArn`, `additionalAttributes`).
+- **Not run**: stage `OnFailure` `RETRY`/`SKIP` and `RetryConfiguration`, stage conditions,
+  `RestartExecutionOnUpdate`, V2 git triggers, `RetryStageExecution`, disabled transitions,
+  cross-region and custom or third-party actions (refused when deployed, or a FAILED action that
+  names its provider); a Lambda invoke action whose function cannot be invoked or throws fails at
+  once (AWS would wait for the action's timeout); a manual approval's `NotificationArn` is refused
+  by name; an execution keeps the pipeline structure it started with when the pipeline is updated.
+
+| Action (category / owner / provider) | What happens | AWS reference |
+|---|---|---|
+"""
+
+# What aws-cdk-lib's L2 constructs write for the supported types, by default or through a common
+# option, and what the local AWS does with it: (construct and option, what the template gets,
+# the answer). tests/emulator/test_coverage_doc.py checks each answer against the models.
+SURVEY: list[tuple[str, str, str]] = [
+    ("s3.Bucket(access_control=...)", "AWS::S3::Bucket AccessControl", "supported"),
+    ("s3.Bucket(cors=...)", "AWS::S3::Bucket CorsConfiguration", "refused"),
+    ("s3.Bucket(website_index_document=...)", "AWS::S3::Bucket WebsiteConfiguration", "refused"),
+    ("s3.Bucket(transfer_acceleration=True)", "AWS::S3::Bucket AccelerateConfiguration",
+     "refused"),
+    ("s3.Bucket(metrics=...)", "AWS::S3::Bucket MetricsConfigurations", "refused"),
+    ("s3.Bucket(auto_delete_objects=True)", "Custom::S3AutoDeleteObjects", "refused"),
+    ("s3.Bucket(event_bridge_enabled=True)", "Custom::S3BucketNotifications", "refused"),
+    ("lambda_.Function(reserved_concurrent_executions=...)",
+     "AWS::Lambda::Function ReservedConcurrentExecutions", "refused"),
+    ("lambda_.Function(dead_letter_queue_enabled=True)", "AWS::Lambda::Function DeadLetterConfig",
+     "refused"),
+    ("lambda_.Function(environment_encryption=...)", "AWS::Lambda::Function KmsKeyArn",
+     "refused"),
+    ("lambda_.Function(ephemeral_storage_size=...)", "AWS::Lambda::Function EphemeralStorage",
+     "refused"),
+    ("lambda_.Function(tracing=...)", "AWS::Lambda::Function TracingConfig", "supported"),
+    ("lambda_.Function.configure_async_invoke(...)", "AWS::Lambda::EventInvokeConfig",
+     "refused"),
+    ("events.Rule(targets=[LambdaFunction(...)])", "AWS::Lambda::Permission", "refused"),
+    ("logs.LogGroup(log_group_class=...)", "AWS::Logs::LogGroup LogGroupClass", "refused"),
+    ("sns.Topic(signature_version=...)", "AWS::SNS::Topic SignatureVersion", "refused"),
+    ("codepipeline.Pipeline(restart_execution_on_update=True)",
+     "AWS::CodePipeline::Pipeline RestartExecutionOnUpdate", "refused"),
+    ("codepipeline.Pipeline(execution_mode=..., variables=...)",
+     "AWS::CodePipeline::Pipeline ExecutionMode", "supported"),
+    ("pipeline.notify_on(...)", "AWS::CodeStarNotifications::NotificationRule", "supported"),
+    ("cloudwatch.Alarm(metric=MathExpression(...))", "AWS::CloudWatch::Alarm Metrics", "refused"),
+    ("cloudwatch.CompositeAlarm(...)", "AWS::CloudWatch::CompositeAlarm", "refused"),
+    ("codedeploy.LambdaDeploymentConfig(...)", "AWS::CodeDeploy::DeploymentConfig", "refused"),
+    ("kms.Key(pending_window=..., alias=...)", "AWS::KMS::Key PendingWindowInDays", "supported"),
+    ("sqs.Queue(dead_letter_queue=...)", "AWS::SQS::Queue RedrivePolicy", "supported"),
+    ("cloudtrail.Trail(send_to_cloud_watch_logs=True, sns_topic=...)",
+     "AWS::CloudTrail::Trail CloudWatchLogsLogGroupArn", "supported"),
+    ("ecr.Repository(image_scan_on_push=True, lifecycle_rules=...)",
+     "AWS::ECR::Repository ImageScanningConfiguration", "supported"),
+]
 
 
 def _ref(cls: type[Resource]) -> str:
@@ -111,6 +201,18 @@ def render() -> str:
                "Each replaces one moto function (or adds one moto lacks); "
                "`tests/emulator/test_patch_points.py` fails if an upgrade moves one.", ""]
     patches += [f"- `{p.target}`: {p.why}" for p in PATCH_POINTS]
+    from pitfalls.emulator.services.codepipeline.actions import PAGES, PROVIDERS
+
+    pipelines = [PIPELINES.rstrip("\n")]
+    for type_id in sorted(PROVIDERS, key=lambda t: (t[2], t[0])):
+        doc = " ".join((PROVIDERS[type_id].__doc__ or "").split())
+        pipelines.append(f"| {' / '.join(type_id)} | {doc} | {PAGES[type_id]} |")
+    survey = ["## CDK L2 constructs: what they write, what the local AWS does", "",
+              "Surveyed on aws-cdk-lib's constructs for the supported types, by default and "
+              "through common options. A refused property or type fails the deploy and is "
+              "named in the stack's events.", "",
+              "| Construct and option | Writes | Here |", "|---|---|---|"]
+    survey += [f"| `{c}` | `{w}` | {a} |" for c, w, a in SURVEY]
     header = HEADER.replace("{account}", ACCOUNT).replace("{region}", REGION)
-    return "\n".join([header, f"## Resource types ({len(registry)})", "", *rows, "",
-                      *patches, ""])
+    return "\n".join([header, *pipelines, "", f"## Resource types ({len(registry)})", "", *rows,
+                      "", *survey, "", *patches, ""])

@@ -204,9 +204,8 @@ def test_actions_of_one_run_order_run_in_parallel(world: World) -> None:
     make_pipeline(world, name, [stage("Source", s3_source(world, key)),
                                 stage("Gate", approval("A", 1), approval("B", 1),
                                       approval("After", 2))])
-    for each in ("A", "B"):
-        wait_for(f"{each} in progress", lambda each=each: _action_state(
-            c, name, "Gate", each).get("status") == "InProgress")
+    wait_for("A and B in progress at once", lambda: all(
+        _action_state(c, name, "Gate", each).get("status") == "InProgress" for each in "AB"))
     _approve(c, name, "Gate", "A")
     wait_for("A done", lambda: _action_state(c, name, "Gate", "A").get("status") == "Succeeded")
     assert _action_state(c, name, "Gate", "After") == {}  # B still holds run order 1

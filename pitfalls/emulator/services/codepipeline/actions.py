@@ -101,13 +101,16 @@ class Context:
 
 
 PROVIDERS: dict[tuple[str, str, str], Callable[[Context], None]] = {}
+PAGES: dict[tuple[str, str, str], str] = {}  # the AWS action reference each provider follows
+GUIDE = "https://docs.aws.amazon.com/codepipeline/latest/userguide/"
 
 
-def provider(*type_ids: tuple[str, str, str]) -> Callable[[Callable[[Context], None]],
-                                                           Callable[[Context], None]]:
+def provider(*type_ids: tuple[str, str, str], page: str
+             ) -> Callable[[Callable[[Context], None]], Callable[[Context], None]]:
     def register(fn: Callable[[Context], None]) -> Callable[[Context], None]:
         for type_id in type_ids:
             PROVIDERS[type_id] = fn
+            PAGES[type_id] = GUIDE + page
         return fn
     return register
 
@@ -118,7 +121,7 @@ def supported() -> str:
 
 # --- S3 source ------------------------------------------------------------------------------------
 
-@provider(("Source", "AWS", "S3"))
+@provider(("Source", "AWS", "S3"), page="action-reference-S3.html")
 def s3_source(ctx: Context) -> None:
     """The object's current version (or the version an execution or rollback asks for) becomes
     the output artifact; VersionId and ETag are its variables."""
@@ -162,7 +165,8 @@ CODEBUILD_KEYS = {"ProjectName", "PrimarySource", "EnvironmentVariables", "Batch
                   "CombineArtifacts"}
 
 
-@provider(("Build", "AWS", "CodeBuild"), ("Test", "AWS", "CodeBuild"))
+@provider(("Build", "AWS", "CodeBuild"), ("Test", "AWS", "CodeBuild"),
+          page="action-reference-CodeBuild.html")
 def codebuild(ctx: Context) -> None:
     """Start a build of the project with the input artifacts as its sources and wait for its
     final status; its exported variables become the action's variables."""
@@ -272,7 +276,7 @@ def _invoke_once(ctx: Context, outputs: list[ArtifactRef], continuation: str | N
     return job
 
 
-@provider(("Invoke", "AWS", "Lambda"))
+@provider(("Invoke", "AWS", "Lambda"), page="action-reference-Lambda.html")
 def lambda_invoke(ctx: Context) -> None:
     """Invoke the function (asynchronously, as CodePipeline does) with the job event, then wait
     for its PutJobSuccessResult (with a continuation token: invoke again) or PutJobFailureResult."""
@@ -332,7 +336,7 @@ APPROVALS: dict[str, ActionRun] = {}  # token -> the approval action waiting for
 _approvals_lock = threading.Lock()
 
 
-@provider(("Approval", "AWS", "Manual"))
+@provider(("Approval", "AWS", "Manual"), page="approvals-action-add.html")
 def manual_approval(ctx: Context) -> None:
     """Wait for PutApprovalResult with this action's token (GetPipelineState shows it)."""
     ctx.only({"CustomData", "ExternalEntityLink"})
@@ -494,7 +498,7 @@ def _failure_reason(cf: Any, stack: dict[str, Any]) -> str:
     return f"Stack {stack['StackName']} is in state {stack['StackStatus']}{why}"
 
 
-@provider(("Deploy", "AWS", "CloudFormation"))
+@provider(("Deploy", "AWS", "CloudFormation"), page="action-reference-CloudFormation.html")
 def cloudformation(ctx: Context) -> None:
     """Create, update, delete a stack or replace and execute a change set, through this
     emulator's CloudFormation (the strict engine)."""
