@@ -1,8 +1,9 @@
 """The emulator's clock: how fast the durations an AWS configuration names pass here.
 
 `PITFALLS_EMULATOR_CLOCK=N` (read by the server process) makes N seconds of a configured duration
-take one real second: at 60, a canary's 5-minute interval takes 5 s, an alarm's 60-second period
-1 s, a CodeBuild project's 15-minute timeout 15 s. Unset (or 1), everything runs in real time.
+take one real second: at 60 (the default, so a course release takes seconds, not minutes), a
+canary's 5-minute interval takes 5 s, an alarm's 60-second period 1 s, a CodeBuild project's
+60-minute timeout 60 s. At 1, everything runs in real time, as on AWS.
 
 What runs on this clock: CodeDeploy traffic-shift intervals and the wait for a lifecycle hook,
 CloudWatch alarm periods, CodeBuild build timeouts. What does not: a Lambda function's Timeout
@@ -16,15 +17,16 @@ import threading
 import time
 
 CLOCK_ENV = "PITFALLS_EMULATOR_CLOCK"
+DEFAULT = 60.0
 
 
 def speed() -> float:
-    """Configured seconds per real second (1 when unset or not a positive number)."""
+    """Configured seconds per real second (DEFAULT when unset or not a positive number)."""
     try:
-        value = float(os.environ.get(CLOCK_ENV, "1"))
+        value = float(os.environ.get(CLOCK_ENV, DEFAULT))
     except ValueError:
-        return 1.0
-    return value if value > 0 else 1.0
+        return DEFAULT
+    return value if value > 0 else DEFAULT
 
 
 def real(seconds: float) -> float:

@@ -35,11 +35,24 @@ RUNTIME_PATCHES: list[Patch] = [
     Patch("moto.awslambda.models:LambdaBackend.invoke",
           "functions run on the local Node (moto needs Docker, or answers a canned reply)",
           "708fb4c92029f2dc29aa3f3f1826f7552de95ad6bfd1fa3fda9eda0f97ce4d61"),
+    Patch("moto.codedeploy.responses:CodeDeployResponse.create_deployment",
+          "deployments run: traffic shifts, hooks, alarms, rollback (moto records a deployment "
+          "that stays Created)",
+          "71cbfa0c9b610beedb7c5ad081785be2d6ac4e222841f1b903e2f13c1a4f2266"),
+    Patch("moto.codedeploy.responses:_deployment_info",
+          "GetDeployment answers errorInformation and rollbackInfo (moto leaves them empty)",
+          "f0e2e4a2127d314324c696955f1f6c396a32396010a9974b188af5ca97ba60de"),
+    Patch("moto.codedeploy.responses:CodeDeployResponse.put_lifecycle_event_hook_execution_status",
+          "hooks answer the deployment that waits for them (added)", None),
+    Patch("moto.codedeploy.responses:CodeDeployResponse.stop_deployment",
+          "StopDeployment (added)", None),
+    Patch("moto.codedeploy.responses:CodeDeployResponse.get_application_revision",
+          "GetApplicationRevision, which the course's pre-traffic hook reads (added)", None),
 ]
 
 
 def replacements() -> dict[str, Any]:
-    from pitfalls.emulator import builds, functions, reports
+    from pitfalls.emulator import builds, functions, releases, reports
 
     return {
         "moto.codebuild.responses:CodeBuildResponse.start_build": builds.api_start_build,
@@ -56,6 +69,15 @@ def replacements() -> dict[str, Any]:
             reports.list_reports_for_report_group,
         "moto.codebuild.responses:CodeBuildResponse.list_reports": reports.list_reports,
         "moto.awslambda.models:LambdaBackend.invoke": functions.api_invoke,
+        "moto.codedeploy.responses:CodeDeployResponse.create_deployment":
+            releases.api_create_deployment,
+        "moto.codedeploy.responses:_deployment_info": releases.deployment_info,
+        "moto.codedeploy.responses:CodeDeployResponse.put_lifecycle_event_hook_execution_status":
+            releases.api_put_lifecycle_event_hook_execution_status,
+        "moto.codedeploy.responses:CodeDeployResponse.stop_deployment":
+            releases.api_stop_deployment,
+        "moto.codedeploy.responses:CodeDeployResponse.get_application_revision":
+            releases.api_get_application_revision,
     }
 
 
@@ -71,6 +93,9 @@ def install() -> None:
     for patch in RUNTIME_PATCHES:
         owner, attr, _current = resolve(patch.target)
         setattr(owner, attr, found[patch.target])
+    from pitfalls.emulator import alarms
+
+    alarms.start()
     _installed = True
 
 
