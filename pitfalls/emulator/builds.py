@@ -146,6 +146,7 @@ class Build:
         self._proc: subprocess.Popen[bytes] | None = None
         self._deadline = 0.0
         self.log: LogWriter | None = None
+        self.submitted: dict[str, Any] = {}
         logs = ((meta.get("logsConfig") or {}).get("cloudWatchLogs") or {})
         self.log_group = logs.get("groupName") or f"/aws/codebuild/{self.project_name}"
         self.log_stream = (f"{logs['streamName']}/{self.uuid}" if logs.get("streamName")
@@ -740,6 +741,7 @@ def start_build(account_id: str, region: str, project_name: str, *,
                   source_version=source_version, encryption_key=encryption_key,
                   buildspec_override=buildspec_override, timeout_minutes=timeout_minutes)
     builds(backend)[build.id] = build
+    build.submitted = build.to_api()  # what StartBuild answers: the build as it was submitted
     build.start()
     return build
 
@@ -760,7 +762,7 @@ def api_start_build(self: Any) -> Any:
         source_version=self._get_param("sourceVersion"),
         buildspec_override=self._get_param("buildspecOverride"),
         timeout_minutes=int(timeout) if timeout else None)
-    return ActionResult({"build": build.to_api()})
+    return ActionResult({"build": build.submitted})
 
 
 # replaces CodeBuildResponse.batch_get_builds: what the builds really did.

@@ -62,26 +62,28 @@ def parse_junit(path: Path, raw_path: str, report_arn: str) -> list[dict[str, An
         raise ValueError(f"{raw_path} is not XML: {exc}") from None
     if root.tag not in ("testsuites", "testsuite"):
         raise ValueError(f"{raw_path} is not JUnit XML (root element <{root.tag}>)")
+    parent = {child: node for node in root.iter() for child in node}
     cases = []
-    for suite in ([root] if root.tag == "testsuite" else []) + list(root.iter("testsuite")):
-        for case in suite.findall("testcase"):
-            status, message = "SUCCEEDED", None
-            for tag, value in (("failure", "FAILED"), ("error", "ERROR"), ("skipped", "SKIPPED")):
-                found = case.find(tag)
-                if found is not None:
-                    status = value
-                    message = found.get("message") or (found.text or "").strip() or None
-                    break
-            entry: dict[str, Any] = {
-                "reportArn": report_arn, "testRawDataPath": raw_path,
-                "prefix": case.get("classname") or suite.get("name") or "",
-                "name": case.get("name") or "", "status": status,
-                "durationInNanoSeconds": int(_seconds(case.get("time")) * 1e9),
-                "expired": None,
-            }
-            if message:
-                entry["message"] = message
-            cases.append(entry)
+    for case in root.iter("testcase"):  # in <testsuite>s, or right under <testsuites> (Node)
+        suite = parent.get(case)
+        suite_name = suite.get("name") if suite is not None and suite.tag == "testsuite" else ""
+        status, message = "SUCCEEDED", None
+        for tag, value in (("failure", "FAILED"), ("error", "ERROR"), ("skipped", "SKIPPED")):
+            found = case.find(tag)
+            if found is not None:
+                status = value
+                message = found.get("message") or (found.text or "").strip() or None
+                break
+        entry: dict[str, Any] = {
+            "reportArn": report_arn, "testRawDataPath": raw_path,
+            "prefix": case.get("classname") or suite_name or "",
+            "name": case.get("name") or "", "status": status,
+            "durationInNanoSeconds": int(_seconds(case.get("time")) * 1e9),
+            "expired": None,
+        }
+        if message:
+            entry["message"] = message
+        cases.append(entry)
     return cases
 
 
