@@ -198,6 +198,45 @@ def state_now(account: str, region: str, name: str) -> str | None:
     return None if alarm is None else str(alarm.state_value)
 
 
+# replaces moto.cloudwatch.models.CloudWatchBackend.get_metric_statistics: moto matches any
+# datapoint whose dimensions include the ones asked for, so FunctionName alone also summed the
+# Resource and ExecutedVersion datapoints Lambda sends for the same invocations. CloudWatch
+# answers the metric with exactly the dimensions given
+# (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricStatistics.html).
+def get_metric_statistics(self: CloudWatchBackend, namespace: str, metric_name: str,
+                          start_time: datetime, end_time: datetime, period: int,
+                          stats: list[str], dimensions: list[dict[str, str]],
+                          unit: str | None = None) -> list[Any]:
+    from datetime import timedelta
+
+    from moto.cloudwatch.exceptions import InvalidParameterValue
+    from moto.cloudwatch.models import Statistics
+
+    start_time, end_time = start_time.replace(microsecond=0), end_time.replace(microsecond=0)
+    if start_time >= end_time:
+        raise InvalidParameterValue("The parameter StartTime must be less than the parameter "
+                                    "EndTime.")
+    wanted = tuple(sorted((str(d["Name"]), str(d.get("Value"))) for d in dimensions or []))
+    found = sorted((md for md in list(self.get_all_metrics())
+                    if md.namespace == namespace and md.name == metric_name
+                    and start_time <= md.timestamp < end_time
+                    and (not unit or md.unit == unit) and _key(md.dimensions) == wanted),
+                   key=lambda md: md.timestamp)
+    out: list[Any] = []
+    step = timedelta(seconds=period)
+    at, i = (found[0].timestamp if found else end_time), 0
+    while i < len(found):
+        bucket = Statistics(stats, at)
+        while i < len(found) and found[i].timestamp < at + step:
+            bucket.metric_data.append(found[i])
+            bucket.unit = found[i].unit
+            i += 1
+        if bucket.metric_data:
+            out.append(bucket)
+        at += step
+    return out
+
+
 _started = threading.Event()
 
 

@@ -393,3 +393,18 @@ def api_invoke(self: LambdaBackend, function_name: str, qualifier: str | None, b
         response_headers["x-amz-log-result"] = base64.b64encode(
             done.logs.encode()[-4096:]).decode()
     return done.payload
+
+
+# replaces moto.awslambda.responses.LambdaResponse.invoke: moto reads the qualifier from a
+# parameter the SDKs never send (`qualifier`; the query string has `Qualifier`), so every
+# invocation of a version or an alias ran $LATEST.
+def api_invoke_response(self: Any) -> tuple[int, dict[str, str], bytes]:
+    from urllib.parse import unquote
+
+    headers: dict[str, str] = {"content-type": "application/json"}
+    function_name = unquote(self.path.rsplit("/", 2)[-2])
+    qualifier = self.querystring.get("Qualifier", [None])[0] or self._get_param("qualifier")
+    payload = self.backend.invoke(function_name, qualifier, self.body, self.headers, headers)
+    kind = self.headers.get("X-Amz-Invocation-Type", "RequestResponse")
+    status = {"Event": 202, "DryRun": 204}.get(kind, 200)
+    return status, headers, payload

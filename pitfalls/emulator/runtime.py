@@ -35,6 +35,14 @@ RUNTIME_PATCHES: list[Patch] = [
     Patch("moto.awslambda.models:LambdaBackend.invoke",
           "functions run on the local Node (moto needs Docker, or answers a canned reply)",
           "708fb4c92029f2dc29aa3f3f1826f7552de95ad6bfd1fa3fda9eda0f97ce4d61"),
+    Patch("moto.awslambda.responses:LambdaResponse.invoke",
+          "Invoke honours its Qualifier (moto read a parameter the SDKs never send, so a version "
+          "or alias invocation ran $LATEST)",
+          "8f68f0bf023a3eb476e13ab0f688e6fbde8462c194532e8ce67421dbeb91c44b"),
+    Patch("moto.cloudwatch.models:CloudWatchBackend.get_metric_statistics",
+          "GetMetricStatistics answers exactly the dimensions asked for (moto summed every "
+          "datapoint that had them among others)",
+          "844bf661c8f9b2d658376bfd31721dbb418b47126f0f5b10d1b8422d3477dd35"),
     Patch("moto.codedeploy.responses:CodeDeployResponse.create_deployment",
           "deployments run: traffic shifts, hooks, alarms, rollback (moto records a deployment "
           "that stays Created)",
@@ -52,7 +60,7 @@ RUNTIME_PATCHES: list[Patch] = [
 
 
 def replacements() -> dict[str, Any]:
-    from pitfalls.emulator import builds, functions, releases, reports
+    from pitfalls.emulator import alarms, builds, functions, releases, reports
 
     return {
         "moto.codebuild.responses:CodeBuildResponse.start_build": builds.api_start_build,
@@ -69,6 +77,9 @@ def replacements() -> dict[str, Any]:
             reports.list_reports_for_report_group,
         "moto.codebuild.responses:CodeBuildResponse.list_reports": reports.list_reports,
         "moto.awslambda.models:LambdaBackend.invoke": functions.api_invoke,
+        "moto.awslambda.responses:LambdaResponse.invoke": functions.api_invoke_response,
+        "moto.cloudwatch.models:CloudWatchBackend.get_metric_statistics":
+            alarms.get_metric_statistics,
         "moto.codedeploy.responses:CodeDeployResponse.create_deployment":
             releases.api_create_deployment,
         "moto.codedeploy.responses:_deployment_info": releases.deployment_info,
