@@ -275,7 +275,9 @@ phases:
       - echo "key=$AWS_ACCESS_KEY_ID profile=${AWS_PROFILE:-none}"
       - cat ~/.aws/credentials || echo no-aws-dir
       - env | grep -c AKIAHOST || true
-      - python -c "import boto3; i = boto3.client('sts').get_caller_identity(); print('sts', i['Account'], i['Arn'])"
+      - >-
+        python -c "import boto3; i = boto3.client('sts').get_caller_identity();
+        print('sts', i['Account'], i['Arn'])"
       - node -e "console.log('node-env', process.env.AWS_SECRET_ACCESS_KEY)"
 """
     found = build(c, project(c, "b-secure", spec))

@@ -22,9 +22,10 @@ export const handler = async (event, context) => {
   if (event.sleep) await new Promise((r) => setTimeout(r, event.sleep));
   return { sum: event.a + event.b, name: context.functionName, request: context.awsRequestId,
            left: context.getRemainingTimeInMillis(), version: context.functionVersion,
-           key: process.env.AWS_ACCESS_KEY_ID, secretSeen: JSON.stringify(process.env).includes("%s") };
+           key: process.env.AWS_ACCESS_KEY_ID,
+           secretSeen: JSON.stringify(process.env).includes("HOST_SECRET") };
 };
-""" % HOST_SECRET
+""".replace("HOST_SECRET", HOST_SECRET)
 
 
 def _sum(c: Clients, metric: str, dims: dict[str, str]) -> float:
