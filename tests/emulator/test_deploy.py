@@ -377,8 +377,8 @@ def test_bootstrap_again_with_other_parameters_updates_the_toolkit_stack(
 
 
 def test_fifo_topics_and_queues_get_names_that_end_in_fifo() -> None:
-    from pitfalls.emulator.models.sns import TopicModel as Topic
-    from pitfalls.emulator.models.sqs import Queue
+    from pitfalls.emulator.services.sns.model import TopicModel as Topic
+    from pitfalls.emulator.services.sqs.model import Queue
 
     stack = "arn:aws:cloudformation:us-east-1:123456789012:stack/S/abc"
     for cls, prop, limit in ((Topic, "FifoTopic", 256), (Queue, "FifoQueue", 80)):
