@@ -31,6 +31,12 @@ PATCH_MODULES = (
     "pitfalls.emulator.services.s3.patches",
     "pitfalls.emulator.services.codebuild.patches",
     "pitfalls.emulator.services.cloudtrail.patches",
+    # what runs here: builds, functions, alarms, releases
+    "pitfalls.emulator.services.codebuild.builds",
+    "pitfalls.emulator.services.codebuild.reports",
+    "pitfalls.emulator.services.awslambda.runtime",
+    "pitfalls.emulator.services.cloudwatch.alarms",
+    "pitfalls.emulator.services.codedeploy.releases",
 )
 
 

@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     # Before anything of moto is imported: no outbound calls (moto would fetch nothing, but be sure)
-    # and no Docker (functions run on the local Node: pitfalls.emulator.functions).
+    # and no Docker (functions run on the local Node: pitfalls.emulator.services.awslambda.runtime).
     os.environ.setdefault("MOTO_DOCKER_NETWORK_MODE", "none")
     # IAM knows the AWS managed policies, so attaching one that does not exist fails as in AWS.
     os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     from pitfalls.emulator import patches, runtime
 
     patches.install()
-    runtime.install()
+    runtime.start()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request in the log
 
     app = DomainDispatcherApplication(create_backend_app)

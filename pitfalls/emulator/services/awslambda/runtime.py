@@ -7,7 +7,7 @@ Invoke API goes through `api_invoke`). A function runs with the local Node for i
 major version (nodejs24.x: the course's pinned Node 24); a runtime this machine lacks is refused
 with a message that says so. The code comes from the function's package (its S3 asset or inline
 ZipFile, both zips to moto), unpacked once per version into a warm worker process
-(`lambda_bootstrap.mjs`) that serves one invocation at a time; a version gets a second worker
+(`bootstrap.mjs`) that serves one invocation at a time; a version gets a second worker
 only while the first is busy. Its environment is the sandbox's (`sandbox.child_env`): the local
 AWS's endpoint and fake credentials, nothing of the host's, plus the variables Lambda defines.
 
@@ -46,10 +46,11 @@ from moto.cloudwatch.models import cloudwatch_backends
 
 from pitfalls._env import ROOT, node_executable
 from pitfalls.emulator.cwlogs import LogWriter
+from pitfalls.emulator.moto_patch import replaces
 from pitfalls.emulator.nodejs import node_major
 from pitfalls.emulator.sandbox import child_env
 
-BOOTSTRAP = Path(__file__).with_name("lambda_bootstrap.mjs")
+BOOTSTRAP = Path(__file__).with_name("bootstrap.mjs")
 IDLE_WORKERS = 2  # kept per function version; more are started only while these are busy
 
 
@@ -372,10 +373,12 @@ def invoke_later(account_id: str, region: str, function: str, qualifier: str | N
     threading.Thread(target=run, daemon=True).start()
 
 
-# replaces moto.awslambda.models.LambdaBackend.invoke: moto runs the function in Docker (which
-# the course has not) or answers a canned "Simple Lambda happy path OK".
+@replaces("moto.awslambda.models:LambdaBackend.invoke",
+          "708fb4c92029f2dc29aa3f3f1826f7552de95ad6bfd1fa3fda9eda0f97ce4d61")
 def api_invoke(self: LambdaBackend, function_name: str, qualifier: str | None, body: Any,
                headers: Any, response_headers: Any) -> bytes:
+    """Invoke runs the handler on the local Node (moto runs it in Docker, which the course has
+    not, or answers a canned "Simple Lambda happy path OK")."""
     kind = headers.get("X-Amz-Invocation-Type", "RequestResponse")
     if kind == "DryRun":
         fn, _, _ = resolve(self, function_name, qualifier)
@@ -395,10 +398,11 @@ def api_invoke(self: LambdaBackend, function_name: str, qualifier: str | None, b
     return done.payload
 
 
-# replaces moto.awslambda.responses.LambdaResponse.invoke: moto reads the qualifier from a
-# parameter the SDKs never send (`qualifier`; the query string has `Qualifier`), so every
-# invocation of a version or an alias ran $LATEST.
+@replaces("moto.awslambda.responses:LambdaResponse.invoke",
+          "8f68f0bf023a3eb476e13ab0f688e6fbde8462c194532e8ce67421dbeb91c44b")
 def api_invoke_response(self: Any) -> tuple[int, dict[str, str], bytes]:
+    """Invoke honours its Qualifier: moto read a parameter the SDKs never send (`qualifier`;
+    the query string has `Qualifier`), so a version or alias invocation ran $LATEST."""
     from urllib.parse import unquote
 
     headers: dict[str, str] = {"content-type": "application/json"}

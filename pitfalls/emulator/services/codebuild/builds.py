@@ -57,10 +57,12 @@ from moto.s3.models import s3_backends
 from moto.secretsmanager.models import secretsmanager_backends
 from moto.ssm.models import ssm_backends
 
-from pitfalls.emulator import clock, reports
-from pitfalls.emulator.buildspec import Buildspec, BuildspecError, Files, Phase, parse
+from pitfalls.emulator import clock
 from pitfalls.emulator.cwlogs import LogWriter
+from pitfalls.emulator.moto_patch import replaces
 from pitfalls.emulator.sandbox import child_env, workspace
+from pitfalls.emulator.services.codebuild import reports
+from pitfalls.emulator.services.codebuild.buildspec import Buildspec, BuildspecError, Files, Phase, parse
 
 PHASE_NAMES = {"install": "INSTALL", "pre_build": "PRE_BUILD", "build": "BUILD",
                "post_build": "POST_BUILD"}
@@ -750,9 +752,11 @@ def find_build(account_id: str, region: str, build_id: str) -> Build | None:
     return builds(codebuild_backends[account_id][region]).get(build_id)
 
 
-# replaces moto.codebuild.responses.CodeBuildResponse.start_build: moto records a build and
-# reports it SUCCEEDED the first time it is read, running nothing.
+@replaces("moto.codebuild.responses:CodeBuildResponse.start_build",
+          "64605611d794cd6c3ee383df5cc8cfbee0853b0b50fff1810fa32efffed2aade")
 def api_start_build(self: Any) -> Any:
+    """StartBuild runs the buildspec here (moto records a build and reports it SUCCEEDED the
+    first time it is read, running nothing)."""
     from moto.core.responses import ActionResult
 
     timeout = self._get_param("timeoutInMinutesOverride")
@@ -765,8 +769,10 @@ def api_start_build(self: Any) -> Any:
     return ActionResult({"build": build.submitted})
 
 
-# replaces CodeBuildResponse.batch_get_builds: what the builds really did.
+@replaces("moto.codebuild.responses:CodeBuildResponse.batch_get_builds",
+          "046241374f0f9038e28aaf87b08e5774ca1ffef668d33fbdeee3811e276ccbcd")
 def api_batch_get_builds(self: Any) -> Any:
+    """BatchGetBuilds answers what the builds really did (status, phases, logs, artifacts)."""
     from moto.core.responses import ActionResult
 
     stored = builds(codebuild_backends[self.current_account][self.region])
@@ -775,8 +781,10 @@ def api_batch_get_builds(self: Any) -> Any:
                          "buildsNotFound": [i for i in ids if i not in stored]})
 
 
-# replaces CodeBuildResponse.stop_build: stops the running command.
+@replaces("moto.codebuild.responses:CodeBuildResponse.stop_build",
+          "a37ab21f9121a88bc7cbf40ae9f1000cd014eee1e27b97dfefc0bff2b0e22742")
 def api_stop_build(self: Any) -> Any:
+    """StopBuild ends the running command; the build ends STOPPED."""
     from moto.codebuild.exceptions import ResourceNotFoundException
     from moto.core.responses import ActionResult
 
@@ -788,12 +796,16 @@ def api_stop_build(self: Any) -> Any:
     return ActionResult({"build": build.to_api()})
 
 
-# replaces CodeBuildBackend.list_builds_for_project / list_builds: newest first, as CodeBuild
-# answers by default (sortOrder DESCENDING).
+@replaces("moto.codebuild.models:CodeBuildBackend.list_builds_for_project",
+          "9b36b502fd166c9169def1e0f54961c54dcc966626e680311b4b2f87a543cbd1")
 def list_builds_for_project(self: CodeBuildBackend, project_name: str) -> list[str]:
+    """ListBuildsForProject: newest first, CodeBuild's default sort order (moto: oldest)."""
     return list(reversed(self.build_history.get(project_name, [])))
 
 
+@replaces("moto.codebuild.models:CodeBuildBackend.list_builds",
+          "1ef1eed4d5338df1fd724ce9400e13545301fb0e2e4eaa991d758056de4a3e62")
 def list_builds(self: CodeBuildBackend) -> list[str]:
+    """ListBuilds: newest first, CodeBuild's default sort order (moto: oldest)."""
     stored = builds(self)
     return sorted(stored, key=lambda i: stored[i].start_time, reverse=True)

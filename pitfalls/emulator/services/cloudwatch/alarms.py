@@ -24,6 +24,7 @@ from typing import Any
 from moto.cloudwatch.models import Alarm, CloudWatchBackend, MetricAggregatedDatum, cloudwatch_backends
 
 from pitfalls.emulator import clock
+from pitfalls.emulator.moto_patch import replaces
 
 TICK = 0.1  # real seconds between looks at the alarms
 COMPARE = {
@@ -198,15 +199,16 @@ def state_now(account: str, region: str, name: str) -> str | None:
     return None if alarm is None else str(alarm.state_value)
 
 
-# replaces moto.cloudwatch.models.CloudWatchBackend.get_metric_statistics: moto matches any
-# datapoint whose dimensions include the ones asked for, so FunctionName alone also summed the
-# Resource and ExecutedVersion datapoints Lambda sends for the same invocations. CloudWatch
-# answers the metric with exactly the dimensions given
-# (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricStatistics.html).
+@replaces("moto.cloudwatch.models:CloudWatchBackend.get_metric_statistics",
+          "844bf661c8f9b2d658376bfd31721dbb418b47126f0f5b10d1b8422d3477dd35")
 def get_metric_statistics(self: CloudWatchBackend, namespace: str, metric_name: str,
                           start_time: datetime, end_time: datetime, period: int,
                           stats: list[str], dimensions: list[dict[str, str]],
                           unit: str | None = None) -> list[Any]:
+    """GetMetricStatistics answers exactly the dimensions asked for, as CloudWatch does
+    (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricStatistics.html);
+    moto summed every datapoint that had them among others (FunctionName alone also counted the
+    Resource and ExecutedVersion datapoints of the same invocations)."""
     from datetime import timedelta
 
     from moto.cloudwatch.exceptions import InvalidParameterValue

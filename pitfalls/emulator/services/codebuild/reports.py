@@ -18,7 +18,8 @@ from typing import Any
 from moto.codebuild.models import CodeBuildBackend, codebuild_backends
 from moto.core.utils import unix_time
 
-from pitfalls.emulator.services import report_groups
+from pitfalls.emulator.moto_patch import adds
+from pitfalls.emulator.services.codebuild.patches import report_groups
 
 STATUSES = ("SUCCEEDED", "FAILED", "ERROR", "SKIPPED", "UNKNOWN")
 
@@ -121,7 +122,9 @@ def _backend(response: Any) -> CodeBuildBackend:
     return codebuild_backends[response.current_account][response.region]
 
 
+@adds("moto.codebuild.responses:CodeBuildResponse.batch_get_reports")
 def batch_get_reports(self: Any) -> Any:
+    """CodeBuild BatchGetReports: moto has no test reports (added)."""
     from moto.core.responses import ActionResult
 
     stored = reports(_backend(self))
@@ -130,7 +133,9 @@ def batch_get_reports(self: Any) -> Any:
                          "reportsNotFound": [a for a in arns if a not in stored]})
 
 
+@adds("moto.codebuild.responses:CodeBuildResponse.describe_test_cases")
 def describe_test_cases(self: Any) -> Any:
+    """CodeBuild DescribeTestCases: moto has no test reports (added)."""
     from moto.codebuild.exceptions import ResourceNotFoundException
     from moto.core.responses import ActionResult
 
@@ -143,7 +148,9 @@ def describe_test_cases(self: Any) -> Any:
     return ActionResult({"testCases": cases})
 
 
+@adds("moto.codebuild.responses:CodeBuildResponse.list_reports_for_report_group")
 def list_reports_for_report_group(self: Any) -> Any:
+    """CodeBuild ListReportsForReportGroup: moto has no test reports (added)."""
     from moto.core.responses import ActionResult
 
     group = self._get_param("reportGroupArn")
@@ -152,7 +159,9 @@ def list_reports_for_report_group(self: Any) -> Any:
     return ActionResult({"reports": [r["arn"] for r in found]})
 
 
+@adds("moto.codebuild.responses:CodeBuildResponse.list_reports")
 def list_reports(self: Any) -> Any:
+    """CodeBuild ListReports: moto has no test reports (added)."""
     from moto.core.responses import ActionResult
 
     found = sorted(reports(_backend(self)).values(), key=lambda r: r["created"], reverse=True)

@@ -35,7 +35,8 @@ from moto.codedeploy.models import CodeDeployBackend, DeploymentInfo, codedeploy
 from moto.core.utils import utcnow
 
 from pitfalls.emulator import clock
-from pitfalls.emulator.alarms import state_now
+from pitfalls.emulator.moto_patch import adds, replaces
+from pitfalls.emulator.services.cloudwatch.alarms import state_now
 
 HOOK_WAIT = 3600.0  # configured seconds a hook has to answer
 POLL = 0.05  # real seconds between looks at alarms, hook answers and stop requests
@@ -157,7 +158,7 @@ class Runner:
             time.sleep(min(POLL, max(0.0, until - time.monotonic())))
 
     def _hook(self, event: str) -> None:
-        from pitfalls.emulator.functions import invoke_later
+        from pitfalls.emulator.services.awslambda.runtime import invoke_later
 
         hook = self.release.hooks.get(event)
         if not hook:
@@ -313,8 +314,11 @@ _original_create_deployment: Any = CodeDeployBackend.create_deployment
 _original_deployment_info: Any = codedeploy_responses._deployment_info
 
 
-# replaces moto.codedeploy.responses.CodeDeployResponse.create_deployment: the deployment runs.
+@replaces("moto.codedeploy.responses:CodeDeployResponse.create_deployment",
+          "71cbfa0c9b610beedb7c5ad081785be2d6ac4e222841f1b903e2f13c1a4f2266")
 def api_create_deployment(self: Any) -> Any:
+    """CreateDeployment runs the deployment: traffic shifts, hooks, alarms, rollback (moto
+    records a deployment that stays Created)."""
     from moto.core.responses import ActionResult
 
     deployment_id = start_deployment(
@@ -326,8 +330,10 @@ def api_create_deployment(self: Any) -> Any:
     return ActionResult({"deploymentId": deployment_id})
 
 
-# added to CodeDeployResponse: PutLifecycleEventHookExecutionStatus.
+@adds("moto.codedeploy.responses:CodeDeployResponse.put_lifecycle_event_hook_execution_status")
 def api_put_lifecycle_event_hook_execution_status(self: Any) -> Any:
+    """PutLifecycleEventHookExecutionStatus: a hook answers the deployment waiting for it
+    (added)."""
     from moto.codedeploy.exceptions import DeploymentDoesNotExistException
     from moto.core.responses import ActionResult
 
@@ -353,8 +359,9 @@ def api_put_lifecycle_event_hook_execution_status(self: Any) -> Any:
     return ActionResult({"lifecycleEventHookExecutionId": execution_id})
 
 
-# added to CodeDeployResponse: StopDeployment.
+@adds("moto.codedeploy.responses:CodeDeployResponse.stop_deployment")
 def api_stop_deployment(self: Any) -> Any:
+    """StopDeployment (added)."""
     from moto.core.responses import ActionResult
 
     backend = codedeploy_backends[self.current_account][self.region]
@@ -366,9 +373,10 @@ def api_stop_deployment(self: Any) -> Any:
     return ActionResult({"status": "Pending", "statusMessage": "Stopping the deployment."})
 
 
-# added to CodeDeployResponse: GetApplicationRevision (the course's pre-traffic hook reads the
-# AppSpec, and so its target version, from it).
+@adds("moto.codedeploy.responses:CodeDeployResponse.get_application_revision")
 def api_get_application_revision(self: Any) -> Any:
+    """GetApplicationRevision (added): the course's pre-traffic hook reads the AppSpec, and so
+    the version to test, from it."""
     from moto.core.exceptions import JsonRESTError
     from moto.core.responses import ActionResult
 
@@ -394,9 +402,10 @@ def _sha(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-# replaces moto.codedeploy.responses._deployment_info: errorInformation and rollbackInfo, which
-# moto leaves empty ("TODO").
+@replaces("moto.codedeploy.responses:_deployment_info",
+          "f0e2e4a2127d314324c696955f1f6c396a32396010a9974b188af5ca97ba60de")
 def deployment_info(deployment: DeploymentInfo) -> dict[str, Any]:
+    """GetDeployment answers errorInformation and rollbackInfo (moto leaves them empty)."""
     info = _original_deployment_info(deployment)
     info["errorInformation"] = getattr(deployment, "pitfalls_error", None) or {}
     info["rollbackInfo"] = getattr(deployment, "pitfalls_rollback", None) or {}
