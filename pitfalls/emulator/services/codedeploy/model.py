@@ -105,7 +105,7 @@ def deploy_alias_shift(account_id: str, region: str, via: dict[str, Any], functi
     deployment that moves the alias (canary or linear, hooks, alarms: `releases`), waited for.
     A failed deployment fails the update, which CloudFormation then rolls back; an alias
     already where the update wants it (CodeDeploy rolled it back) needs no deployment."""
-    from pitfalls.emulator.models.lambda_ import lam
+    from pitfalls.emulator.services.awslambda.model import lam
     from pitfalls.emulator.services.codedeploy.releases import start_deployment, wait_deployment
 
     app, group_name = via.get("ApplicationName"), via.get("DeploymentGroupName")
