@@ -38,7 +38,7 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from moto.awslambda.exceptions import LambdaClientError
 from moto.awslambda.models import LambdaBackend, LambdaFunction, lambda_backends
@@ -67,6 +67,14 @@ class Throttled(LambdaClientError):
     def __init__(self, function: str) -> None:
         super().__init__("TooManyRequestsException",
                          f"Rate Exceeded. (function {function}: reserved concurrency reached)")
+
+
+class BadPayload(LambdaClientError):
+    code = 400
+
+    def __init__(self) -> None:
+        super().__init__("InvalidRequestContentException",
+                         "Could not parse request body into json")
 
 
 @dataclass
@@ -313,11 +321,12 @@ def resolve(backend: LambdaBackend, function: str,
     if qualifier in (None, "$LATEST"):
         return latest, qualifier, False
     aliases = backend._lambdas._get_function_aliases(name)
-    alias = aliases.get(qualifier)  # type: ignore[arg-type]
+    alias = aliases.get(str(qualifier))
     if alias is None:
         return backend.get_function(name, qualifier), qualifier, False
     version = str(alias.function_version)
-    weights = ((alias.routing_config or {}).get("AdditionalVersionWeights") or {})
+    routing: dict[str, Any] = cast(dict[str, Any], alias.routing_config or {})
+    weights = routing.get("AdditionalVersionWeights") or {}
     pick = random.random()
     for other, weight in weights.items():
         if pick < float(weight):
@@ -345,10 +354,7 @@ def invoke(account_id: str, region: str, function: str, qualifier: str | None,
         try:
             event = json.loads(text) if text.strip() else {}
         except ValueError:
-            from moto.awslambda.exceptions import InvalidRequestContentException
-
-            raise InvalidRequestContentException(
-                "Could not parse request body into json") from None
+            raise BadPayload() from None
         invoked = fn.function_arn if qualifier is None else (
             f"arn:aws:lambda:{region}:{account_id}:function:{name}:{qualifier}")
         done = _run(fn, event, invoked, str(uuid.uuid4()))

@@ -19,7 +19,7 @@ import math
 import threading
 import time
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from moto.cloudwatch.models import Alarm, CloudWatchBackend, MetricAggregatedDatum, cloudwatch_backends
 
@@ -50,6 +50,7 @@ def statistic(alarm: Alarm, points: list[Any]) -> float:
     total, count, low, high = 0.0, 0.0, math.inf, -math.inf
     for p in points:
         if isinstance(p, MetricAggregatedDatum):
+            p = cast(Any, p)  # moto's class sets these in __init__ without annotations
             total += p.sum_stat
             count += p.sample_count
             low, high = min(low, p.min_stat), max(high, p.max_stat)

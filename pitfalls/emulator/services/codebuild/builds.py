@@ -137,7 +137,8 @@ class Build:
         self.status = "IN_PROGRESS"
         self.current_phase = "SUBMITTED"
         self.phases: list[dict[str, Any]] = []
-        self.start_time, self.end_time = utcnow(), None
+        self.start_time: datetime = utcnow()
+        self.end_time: datetime | None = None
         self.exported: dict[str, str] = {}
         self.report_arns: list[str] = []
         self.artifacts: dict[str, Any] = {}

@@ -4,7 +4,7 @@ for a Lambda alias under the CodeDeployLambdaAliasUpdate update policy."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 from moto.codedeploy.models import CodeDeployBackend, codedeploy_backends
 
@@ -113,8 +113,8 @@ def deploy_alias_shift(account_id: str, region: str, via: dict[str, Any], functi
         raise UnsupportedProperty("AWS::Lambda::Alias", "UpdatePolicy.CodeDeployLambdaAliasUpdate",
                                   "needs ApplicationName and DeploymentGroupName")
     now = lam(account_id, region).get_alias(alias, function)
-    if str(now.function_version) == target and not (now.routing_config or {}).get(
-            "AdditionalVersionWeights"):
+    routing: dict[str, Any] = cast(dict[str, Any], now.routing_config or {})
+    if str(now.function_version) == target and not routing.get("AdditionalVersionWeights"):
         return None
     appspec: dict[str, Any] = {"version": 0.0, "Resources": [{alias: {
         "Type": "AWS::Lambda::Function", "Properties": {

@@ -27,7 +27,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from moto.codedeploy import responses as codedeploy_responses
@@ -121,9 +121,10 @@ class Runner:
         self.backend, self.release = backend, release
         self.d = release.deployment
         group = self.d.deployment_group
-        self.alarms = [a["name"] for a in ((group.alarm_configuration or {}).get("alarms")
-                                           or [])] \
-            if (group.alarm_configuration or {}).get("enabled") else []
+        # moto keeps what CloudFormation or CreateDeploymentGroup gave: a dict
+        alarms: dict[str, Any] = cast(dict[str, Any], group.alarm_configuration or {})
+        self.alarms = [a["name"] for a in alarms.get("alarms") or []] \
+            if alarms.get("enabled") else []
         rollback = self.d.auto_rollback_configuration or group.auto_rollback_configuration or {}
         self.rollback_on = set(rollback.get("events") or []) if rollback.get("enabled") else set()
 
