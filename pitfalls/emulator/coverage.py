@@ -46,16 +46,50 @@ it with `AWS_ENDPOINT_URL=http://localhost:PORT` and fake credentials
 - **Template Rules** (the CDK's bootstrap version check) are evaluated; a failed assertion fails
   the operation.
 
+## What runs here
+
+Configured durations run on the emulator's clock: `PITFALLS_EMULATOR_CLOCK=N` makes N configured
+seconds take one real second (default 60: a canary's 5 minutes take 5 s, an alarm's 60-second
+period 1 s, a build's 60-minute timeout 60 s; 1 is real time). A Lambda function's `Timeout` and
+all real work (commands, handlers) run in real time.
+
+- **CodeBuild.** `StartBuild` runs the buildspec (0.2) on this machine in a background thread:
+  phases with `finally` and `on-failure`, CodeBuild's phase transitions and statuses in
+  `BatchGetBuilds`, `env` variables (plain, `parameter-store` from SSM, `secrets-manager`,
+  `exported-variables`), the `CODEBUILD_*` variables, `runtime-versions` (Node.js: the pinned
+  Node 24; Python: this one; others fail the build saying so), artifacts (`files`,
+  `base-directory`, `discard-paths`, `name`, secondary), JUnit `reports` (`BatchGetReports`,
+  `DescribeTestCases`, `ListReportsForReportGroup`), output in CloudWatch Logs (the LogsConfig
+  group or `/aws/codebuild/<project>`), `TimeoutInMinutes`. Sources: S3, `NO_SOURCE`,
+  `CODEPIPELINE`. Each build gets a fresh workspace (deleted after) and an environment built
+  from nothing: the local endpoint, fake credentials, HOME in the workspace, PATH with the pinned
+  Node, the project's venv and `node_modules/.bin`. Privileged (Docker), Windows, ARM (on x86),
+  GPU and custom-image builds fail in `PROVISIONING` with the reason; `run-as`, `proxy`, `batch`
+  and other sources are refused by name.
+- **Lambda.** `Invoke` runs Node.js handlers of the runtime whose major version this machine has
+  (`nodejs24.x`), from their S3 asset or inline code, in a warm process per version, with the
+  event and a context; the result, or the error with `X-Amz-Function-Error`, goes back. Output
+  goes to the function's log group (START / END / REPORT lines), `Invocations`, `Errors`,
+  `Throttles` and `Duration` to CloudWatch (`FunctionName`; `Resource`; `ExecutedVersion` for an
+  alias). A weighted alias picks a version by its weights. Other runtimes are refused
+  (`InvalidRuntimeException`, naming the Node this machine has).
+- **CloudWatch alarms** on one metric are evaluated from their datapoints each period (statistic,
+  `EvaluationPeriods`, `DatapointsToAlarm`, threshold, comparison, `TreatMissingData`); a change
+  of state runs its SNS actions and puts a "CloudWatch Alarm State Change" event on the default
+  bus. Metric-math, composite and anomaly-detection alarms are not evaluated.
+- **CodeDeploy** Lambda deployments (`CreateDeployment` with AppSpec content, and CloudFormation's
+  `CodeDeployLambdaAliasUpdate`, which waits for them) shift the alias by the predefined canary,
+  linear or all-at-once configuration with its `RoutingConfig` visible meanwhile, invoke the
+  `BeforeAllowTraffic` / `AfterAllowTraffic` hooks and wait for
+  `PutLifecycleEventHookExecutionStatus` (at most one hour), stop on a group alarm in `ALARM`, and
+  roll back as `AutoRollbackConfiguration` says; `GetDeployment` shows `errorInformation` and
+  `rollbackInfo`. Custom deployment configurations are not known.
+
 ## Not emulated
 
-- Builds and CodeDeploy hooks do not run; a Lambda alias under
-  `CodeDeployLambdaAliasUpdate` moves at once through a recorded CodeDeploy deployment, which fails
-  (and the update rolls back) when one of the deployment group's alarms is in `ALARM`. Its
-  `BeforeAllowTrafficHook` / `AfterAllowTrafficHook` functions must exist and are written into the
-  deployment's AppSpec, but are not invoked.
 - S3 server access logging is configured (GetBucketLogging answers it) but no logs are written;
   the target bucket's permissions are not checked when it is configured.
-- Lambda functions are not invoked; schedules do not fire; CloudTrail delivers no logs and
+- Schedules do not fire; CloudTrail delivers no logs and
   `LookupEvents` finds no events; email subscriptions are confirmed without an email.
 - Stack-level tags are recorded on the stack but not copied onto resources (the CDK also writes
   them into each resource); a change of stack tags alone is refused as "No updates are to be

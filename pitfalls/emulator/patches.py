@@ -32,6 +32,12 @@ PATCH_MODULES = (
     "pitfalls.emulator.services.codebuild.patches",
     "pitfalls.emulator.services.cloudtrail.patches",
     "pitfalls.emulator.services.codepipeline.patches",
+    # what runs here: builds, functions, alarms, releases
+    "pitfalls.emulator.services.codebuild.builds",
+    "pitfalls.emulator.services.codebuild.reports",
+    "pitfalls.emulator.services.awslambda.runtime",
+    "pitfalls.emulator.services.cloudwatch.alarms",
+    "pitfalls.emulator.services.codedeploy.releases",
 )
 
 
@@ -80,9 +86,6 @@ def install() -> None:
     parsing.get_model_list.cache_clear()
     parsing.get_model_map.cache_clear()
     parsing.get_name_type_map.cache_clear()
-    from pitfalls.emulator.services.codepipeline.patches import start_poller
-
-    start_poller()
     _installed = True
 
 

@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     # Before anything of moto is imported: no outbound calls (moto would fetch nothing, but be sure)
-    # and no Docker (Lambda invocations are not part of the course).
+    # and no Docker (functions run on the local Node: pitfalls.emulator.services.awslambda.runtime).
     os.environ.setdefault("MOTO_DOCKER_NETWORK_MODE", "none")
     # IAM knows the AWS managed policies, so attaching one that does not exist fails as in AWS.
     os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
@@ -58,9 +58,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     from werkzeug.serving import make_server
 
-    from pitfalls.emulator import patches
+    from pitfalls.emulator import patches, runtime
 
     patches.install()
+    runtime.start()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request in the log
 
     app = DomainDispatcherApplication(create_backend_app)
@@ -79,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"pitfalls emulator listening on http://{HOST}:{args.port}", flush=True)
     server.serve_forever()
     server.server_close()
+    runtime.shutdown()
     print("pitfalls emulator stopped", flush=True)
     # All state is in memory and goes with the process; skip the interpreter's slow teardown of
     # moto's many modules (seconds), so `stop` returns at once.

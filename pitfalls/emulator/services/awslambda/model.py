@@ -192,8 +192,8 @@ class Alias(Resource):
         return super().validate(resource_json)
 
     def _check_hooks(self) -> None:
-        """The hook functions must exist (they go into the deployment's AppSpec; the emulator
-        does not invoke them)."""
+        """The hook functions must exist (they go into the deployment's AppSpec, and CodeDeploy
+        invokes them: `releases`)."""
         via = (self.resource_json.get("UpdatePolicy") or {}).get(
             "CodeDeployLambdaAliasUpdate") or {}
         for hook in HOOKS:

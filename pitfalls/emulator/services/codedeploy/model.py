@@ -6,9 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any, cast
 
-from moto.cloudwatch.models import cloudwatch_backends
 from moto.codedeploy.models import CodeDeployBackend, codedeploy_backends
-from moto.core.utils import utcnow
 
 from pitfalls.emulator.cloudformation.api_shape import to_api
 from pitfalls.emulator.cloudformation.errors import InvalidProperty, UnsupportedProperty
@@ -102,43 +100,38 @@ class DeploymentGroup(Resource):
 
 
 def deploy_alias_shift(account_id: str, region: str, via: dict[str, Any], function: str,
-                       alias: str, current: str, target: str) -> str:
+                       alias: str, current: str, target: str) -> str | None:
     """What CloudFormation does for an alias under CodeDeployLambdaAliasUpdate: a CodeDeploy
-    deployment that moves the alias. Traffic moves at once (no canary wait); an alarm of the
-    group in ALARM fails the deployment, and the alias stays where it was."""
-    b = codedeploy(account_id, region)
+    deployment that moves the alias (canary or linear, hooks, alarms: `releases`), waited for.
+    A failed deployment fails the update, which CloudFormation then rolls back; an alias
+    already where the update wants it (CodeDeploy rolled it back) needs no deployment."""
+    from pitfalls.emulator.services.awslambda.model import lam
+    from pitfalls.emulator.services.codedeploy.releases import start_deployment, wait_deployment
+
     app, group_name = via.get("ApplicationName"), via.get("DeploymentGroupName")
     if not app or not group_name:
         raise UnsupportedProperty("AWS::Lambda::Alias", "UpdatePolicy.CodeDeployLambdaAliasUpdate",
                                   "needs ApplicationName and DeploymentGroupName")
-    group = b.get_deployment_group(app, group_name)
-    appspec = {"version": 0.0, "Resources": [{alias: {"Type": "AWS::Lambda::Function",
-                                                       "Properties": {
-                                                           "Name": function, "Alias": alias,
-                                                           "CurrentVersion": current,
-                                                           "TargetVersion": target}}}]}
+    now = lam(account_id, region).get_alias(alias, function)
+    routing: dict[str, Any] = cast(dict[str, Any], now.routing_config or {})
+    if str(now.function_version) == target and not routing.get("AdditionalVersionWeights"):
+        return None
+    appspec: dict[str, Any] = {"version": 0.0, "Resources": [{alias: {
+        "Type": "AWS::Lambda::Function", "Properties": {
+            "Name": function, "Alias": alias, "CurrentVersion": str(now.function_version),
+            "TargetVersion": target}}}]}
     hooks = [{hook.removesuffix("Hook"): via[hook]}
              for hook in ("BeforeAllowTrafficHook", "AfterAllowTrafficHook") if via.get(hook)]
     if hooks:
-        appspec["Hooks"] = hooks  # recorded in the AppSpec as CodeDeploy has it; not invoked
-    deployment_id = b.create_deployment(
-        app, group_name,
+        appspec["Hooks"] = hooks
+    deployment_id = start_deployment(
+        account_id, region, app, group_name,
         {"revisionType": "AppSpecContent", "appSpecContent": {"content": json.dumps(appspec)}},
-        description=f"CloudFormation: {function}:{alias} {current} -> {target}")
-    deployment = b.deployments[deployment_id]
-    deployment.start_time = utcnow()
-    firing = []
-    config: dict[str, Any] = cast(dict[str, Any], group.alarm_configuration or {})
-    if config.get("enabled"):
-        alarms = cloudwatch_backends[account_id][region].alarms
-        firing = [a["name"] for a in config.get("alarms", [])
-                  if a["name"] in alarms and alarms[a["name"]].state_value == "ALARM"]
-    deployment.complete_time = utcnow()
-    if firing:
-        deployment.status = "Stopped"
-        deployment.deployment_overview["Failed"] = 1
-        raise InvalidProperty(f"CodeDeploy deployment {deployment_id} failed: alarm(s) {firing} "
-                              f"in ALARM; the alias stays on version {current}")
-    deployment.status = "Succeeded"
-    deployment.deployment_overview["Succeeded"] = 1
+        description=f"CloudFormation: {function}:{alias} {current} -> {target}",
+        creator="CloudFormation")
+    deployment = wait_deployment(account_id, region, deployment_id)
+    if deployment.status != "Succeeded":
+        error = getattr(deployment, "pitfalls_error", None) or {}
+        raise InvalidProperty(f"CodeDeploy deployment {deployment_id} {deployment.status.lower()}"
+                              f": {error.get('message', 'no reason given')}")
     return deployment_id

@@ -222,13 +222,15 @@ def codebuild(ctx: Context) -> None:
 
 @dataclass
 class Job:
-    """A job given to a Lambda function; it ends with PutJobSuccessResult / PutJobFailureResult."""
+    """A job given to a Lambda function; it ends with PutJobSuccessResult / PutJobFailureResult
+    (or with the invocation failing before either)."""
 
     id: str
     run: ActionRun
     answered: threading.Event = field(default_factory=threading.Event)
     failure: dict[str, Any] | None = None
     success: dict[str, Any] | None = None
+    invocation_error: str | None = None
 
 
 JOBS: dict[str, Job] = {}
@@ -257,22 +259,35 @@ def job_event(ctx: Context, job: Job, outputs: list[ArtifactRef],
 
 
 def _invoke_once(ctx: Context, outputs: list[ArtifactRef], continuation: str | None) -> Job:
+    """Invoke the function with a new job, in the background as CodePipeline does; an
+    invocation that fails (the handler throws, the runtime is refused) ends the job at once."""
+    from moto.awslambda.exceptions import LambdaClientError
+
+    from pitfalls.emulator.cloudformation.errors import reason_of
+    from pitfalls.emulator.services.awslambda import runtime
+
     job = Job(str(uuid.uuid4()), ctx.run)
     with _jobs_lock:
         JOBS[job.id] = job
-    event = job_event(ctx, job, outputs, continuation)
-    try:
-        answer = ctx.clients.awslambda.invoke(FunctionName=ctx.config["FunctionName"],
-                                               InvocationType="Event",
-                                               Payload=json.dumps(event).encode())
-    except Exception as exc:
-        from pitfalls.emulator.cloudformation.errors import reason_of
+    event = json.dumps(job_event(ctx, job, outputs, continuation)).encode()
+    function = str(ctx.config["FunctionName"])
 
-        raise ActionFailed(f"Lambda could not invoke {ctx.config['FunctionName']}: "
-                           f"{reason_of(exc)}") from None
-    if answer.get("FunctionError"):
-        raise ActionFailed(f"The function {ctx.config['FunctionName']} failed: "
-                           f"{answer['Payload'].read().decode(errors='replace')[:500]}")
+    def run() -> None:
+        try:
+            done = runtime.invoke(ctx.account_id, ctx.region, function, None, event)
+        except LambdaClientError as exc:
+            job.invocation_error = f"Lambda could not invoke {function}: {reason_of(exc)}"
+        except Exception as exc:
+            job.invocation_error = f"Lambda could not invoke {function}: {reason_of(exc)}"
+        else:
+            if done.function_error and not job.answered.is_set():
+                job.invocation_error = (f"The function {function} failed "
+                                        f"({done.function_error}): "
+                                        f"{done.payload.decode(errors='replace')[:500]}")
+        if job.invocation_error:
+            job.answered.set()
+
+    threading.Thread(target=run, daemon=True, name=f"pipeline-job-{job.id[:8]}").start()
     return job
 
 
@@ -290,6 +305,8 @@ def lambda_invoke(ctx: Context) -> None:
             raise ActionFailed(f"The function {ctx.config['FunctionName']} did not call "
                                "PutJobSuccessResult or PutJobFailureResult for job "
                                f"{job.id} within {PIPELINE_ACTION_TIMEOUT_SECONDS:.0f} s")
+        if job.success is None and job.failure is None:
+            raise ActionFailed(job.invocation_error or "The function ended without a result")
         if job.failure is not None:
             details = job.failure
             raise ActionFailed(str(details.get("message") or "The function reported a failure"),

@@ -2,57 +2,37 @@
 
 A pipeline hands a build its input artifacts (source type CODEPIPELINE) and the locations of its
 output artifacts, which the StartBuild API cannot express; so the action starts the build through
-CodeBuild's backend. The build record it reads is BatchGetBuilds' Build
+the builds that run here (`pitfalls.emulator.services.codebuild.builds`). The build record it
+reads is BatchGetBuilds' Build
 (https://docs.aws.amazon.com/codebuild/latest/APIReference/API_Build.html): buildStatus, phases
 with their contexts, exportedEnvironmentVariables.
 """
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
-from moto.codebuild.models import codebuild_backends
-
-
-class BuildHandle(Protocol):
-    id: str
-
-    def wait(self, timeout: float | None = None) -> bool: ...
-
-    def stop(self) -> None: ...
-
-    def to_api(self) -> dict[str, Any]: ...
-
-
-class RecordedBuild:
-    """moto's own build: recorded, never run, reported SUCCEEDED when first read."""
-
-    def __init__(self, account_id: str, region: str, project: str) -> None:
-        self.backend = codebuild_backends[account_id][region]
-        if project not in self.backend.codebuild_projects:
-            from pitfalls.emulator.services.codepipeline.runs import ActionFailed
-
-            raise ActionFailed(f"Project cannot be found: {project}", "ConfigurationError")
-        self.record = self.backend.start_build(project)
-        self.id = str(self.record["id"])
-
-    def wait(self, timeout: float | None = None) -> bool:
-        return True
-
-    def stop(self) -> None:
-        self.backend.stop_build(self.id)
-
-    def to_api(self) -> dict[str, Any]:
-        return dict(self.backend.batch_get_builds([self.id])[0])
+from pitfalls.emulator.services.codebuild import builds
+from pitfalls.emulator.services.codebuild.builds import Build
 
 
 def start_build(account_id: str, region: str, project: str, *,
                 source_zips: dict[str, tuple[str, str]],
                 artifact_locations: dict[str, tuple[str, str]],
                 env_overrides: list[dict[str, str]], initiator: str,
-                encryption_key: str | None) -> BuildHandle:
-    """Start a build of `project` for a pipeline action."""
-    return RecordedBuild(account_id, region, project)
+                encryption_key: str | None) -> Build:
+    """Start a build of `project` for a pipeline action; it runs in the background."""
+    from moto.codebuild.exceptions import ResourceNotFoundException
+
+    from pitfalls.emulator.services.codepipeline.runs import ActionFailed
+
+    try:
+        return builds.start_build(account_id, region, project, source_zips=source_zips,
+                                  artifact_locations=artifact_locations,
+                                  env_overrides=env_overrides, initiator=initiator,
+                                  encryption_key=encryption_key)
+    except ResourceNotFoundException as exc:
+        raise ActionFailed(str(exc.message), "ConfigurationError") from None
 
 
 def failure_summary(build: dict[str, Any]) -> str:
