@@ -35,7 +35,7 @@ WORLD = {
         "Build": {"Type": "AWS::CodeBuild::Project", "Properties": {
             "Source": {"Type": "CODEPIPELINE", "BuildSpec": json.dumps({
                 "version": "0.2", "env": {"exported-variables": ["GREETING"]},
-                "phases": {"build": {"commands": ["export GREETING=hello-$V"]}}})},
+                "phases": {"build": {"commands": ["export GREETING=hello-$V"]}}}, indent=2)},
             "Artifacts": {"Type": "CODEPIPELINE"},
             "Environment": {"Type": "LINUX_CONTAINER", "ComputeType": "BUILD_GENERAL1_SMALL",
                             "Image": "aws/codebuild/standard:7.0"},

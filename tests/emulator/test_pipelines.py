@@ -117,11 +117,11 @@ def test_upload_runs_the_pipeline_end_to_end_when_a_trail_records_it(world: Worl
     drain(c, events)
     version = _upload(world, key, {"app.json": json.dumps(APP)})
     run = latest_finished(c, name, count=2)
-    assert run["status"] == "Succeeded", actions_of(c, name, run["pipelineExecutionId"])
+    ran = actions_of(c, name, run["pipelineExecutionId"])
+    assert run["status"] == "Succeeded", [v["output"]["executionResult"] for v in ran.values()]
     assert run["trigger"] == {"triggerType": "CloudWatchEvent", "triggerDetail": rule}
     assert [r["revisionId"] for r in run["artifactRevisions"]] == [version]
     assert _deployed_version(world, "e2e-app") == version
-    ran = actions_of(c, name, run["pipelineExecutionId"])
     assert set(ran) == {"Source/Source", "Build/Build", "Deploy/Deploy"}
     assert json.loads(ran["Build/Build"]["input"]["resolvedConfiguration"][
         "EnvironmentVariables"])[0]["value"] == version

@@ -632,6 +632,8 @@ class Build:
         project = self.meta.get("artifacts") or {}
         kind = project.get("type", "NO_ARTIFACTS")
         locations = list(self.artifact_locations.items())
+        if kind == "CODEPIPELINE" and not locations:
+            kind = "NO_ARTIFACTS"  # a pipeline action with no output artifact asks for none
         if kind != "NO_ARTIFACTS":
             if spec.artifacts is None:
                 raise PhaseFailure("CLIENT_ERROR", "no artifact definitions found: the project "
