@@ -15,7 +15,37 @@ from pitfalls.emulator.verify import Clients
 
 DONE = {"Succeeded", "Failed", "Stopped", "Superseded", "Cancelled"}
 
-# Roles, a key, buckets and CodeBuild projects, through the emulator's CloudFormation.
+# A Lambda invoke action's function. It answers its job through the CodePipeline API, as an SDK
+# call would (a JSON request with the service in the credential scope; moto checks no signature).
+JOB_FUNCTION = """
+const call = async (op, body) => {
+  const res = await fetch(process.env.AWS_ENDPOINT_URL, {method: "POST", body: JSON.stringify(body),
+    headers: {"Content-Type": "application/x-amz-json-1.1",
+              "X-Amz-Target": `CodePipeline_20150709.${op}`,
+              "Authorization": `AWS4-HMAC-SHA256 Credential=${process.env.AWS_ACCESS_KEY_ID}/` +
+                `20260101/${process.env.AWS_REGION}/codepipeline/aws4_request, ` +
+                "SignedHeaders=host, Signature=0"}});
+  if (!res.ok) throw new Error(`${op}: ${res.status} ${await res.text()}`);
+};
+exports.handler = async (event) => {
+  const job = event["CodePipeline.job"];
+  const params = JSON.parse(job.data.actionConfiguration.configuration.UserParameters || "{}");
+  if (params.mode === "throw") throw new Error("the handler crashed");
+  if (params.mode === "fail") {
+    return call("PutJobFailureResult", {jobId: job.id, failureDetails: {
+      type: "JobFailed", message: `smoke test failed: ${params.why}`}});
+  }
+  if (!job.data.continuationToken) {
+    return call("PutJobSuccessResult", {jobId: job.id, continuationToken: "step-2"});
+  }
+  return call("PutJobSuccessResult", {jobId: job.id,
+    executionDetails: {summary: `checked ${job.data.inputArtifacts[0].name}`},
+    outputVariables: {Checked: job.data.continuationToken}});
+};
+"""
+
+# Roles, a key, buckets, a CodeBuild project and a function, through the emulator's
+# CloudFormation.
 WORLD = {
     "Resources": {
         "PipelineRole": {"Type": "AWS::IAM::Role", "Properties": {
@@ -27,6 +57,14 @@ WORLD = {
                 "Effect": "Allow", "Action": "sts:AssumeRole",
                 "Principal": {"Service": ["cloudformation.amazonaws.com",
                                           "codebuild.amazonaws.com"]}}]}}},
+        "FunctionRole": {"Type": "AWS::IAM::Role", "Properties": {
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Action": "sts:AssumeRole",
+                "Principal": {"Service": "lambda.amazonaws.com"}}]}}},
+        "JobFunction": {"Type": "AWS::Lambda::Function", "Properties": {
+            "Runtime": "nodejs24.x", "Handler": "index.handler", "Timeout": 30,
+            "Code": {"ZipFile": JOB_FUNCTION},
+            "Role": {"Fn::GetAtt": ["FunctionRole", "Arn"]}}},
         "Key": {"Type": "AWS::KMS::Key", "Properties": {"EnableKeyRotation": True}},
         "Artifacts": {"Type": "AWS::S3::Bucket", "Properties": {}},
         "Sources": {"Type": "AWS::S3::Bucket", "Properties": {
@@ -46,7 +84,8 @@ WORLD = {
         "DeployRole": {"Fn::GetAtt": ["DeployRole", "Arn"]},
         "Key": {"Fn::GetAtt": ["Key", "Arn"]},
         "Artifacts": {"Ref": "Artifacts"}, "Sources": {"Ref": "Sources"},
-        "Unversioned": {"Ref": "Unversioned"}, "Build": {"Ref": "Build"}}.items()},
+        "Unversioned": {"Ref": "Unversioned"}, "Build": {"Ref": "Build"},
+        "JobFunction": {"Ref": "JobFunction"}}.items()},
 }
 
 

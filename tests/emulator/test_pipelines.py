@@ -97,8 +97,9 @@ def test_upload_runs_the_pipeline_end_to_end_when_a_trail_records_it(world: Worl
     """An upload starts the pipeline through the rule CDK writes for S3Trigger.EVENTS, because a
     trail records the object's write data events
     (https://docs.aws.amazon.com/codepipeline/latest/userguide/create-cloudtrail-S3-source.html);
-    source -> CodeBuild -> CloudFormation deploy, artifacts SSE-KMS encrypted with the store's
-    key (https://docs.aws.amazon.com/codepipeline/latest/userguide/S3-artifact-encryption.html)."""
+    source -> CodeBuild (its exported variable) -> CloudFormation deploy, artifacts SSE-KMS
+    encrypted with the store's key
+    (https://docs.aws.amazon.com/codepipeline/latest/userguide/S3-artifact-encryption.html)."""
     c, name, key = world.c, "e2e", "e2e/app.zip"
     events = _record_events(world, name)
     rule = _trigger_rule(world, name, key)
@@ -108,9 +109,9 @@ def test_upload_runs_the_pipeline_end_to_end_when_a_trail_records_it(world: Worl
         stage("Build", action("Build", "CodeBuild", "Build", configuration={
             "ProjectName": world["Build"], "EnvironmentVariables": json.dumps(
                 [{"name": "V", "value": "#{SourceVariables.VersionId}", "type": "PLAINTEXT"}])},
-            inputArtifacts=[{"name": "Src"}])),
+            inputArtifacts=[{"name": "Src"}], namespace="BuildVariables")),
         stage("Deploy", deploy(world, "e2e-app", ParameterOverrides=json.dumps(
-            {"Version": "#{SourceVariables.VersionId}"}))),
+            {"Version": "#{BuildVariables.GREETING}"}))),
     ])
     created = latest_finished(c, name)
     assert (created["trigger"]["triggerType"], created["status"]) == ("CreatePipeline", "Failed")
@@ -121,7 +122,8 @@ def test_upload_runs_the_pipeline_end_to_end_when_a_trail_records_it(world: Worl
     assert run["status"] == "Succeeded", [v["output"]["executionResult"] for v in ran.values()]
     assert run["trigger"] == {"triggerType": "CloudWatchEvent", "triggerDetail": rule}
     assert [r["revisionId"] for r in run["artifactRevisions"]] == [version]
-    assert _deployed_version(world, "e2e-app") == version
+    assert _deployed_version(world, "e2e-app") == f"hello-{version}"  # exported by the build
+    assert ran["Build/Build"]["output"]["outputVariables"] == {"GREETING": f"hello-{version}"}
     assert set(ran) == {"Source/Source", "Build/Build", "Deploy/Deploy"}
     assert json.loads(ran["Build/Build"]["input"]["resolvedConfiguration"][
         "EnvironmentVariables"])[0]["value"] == version
@@ -393,3 +395,34 @@ def test_bad_input_ends_as_a_failed_action_with_its_reason(world: World) -> None
     assert "AWS/Deploy/ElasticBeanstalk is not run by the local AWS" in summaries[
         "Deploy/Unknown"]
     assert summaries["Deploy/Unparsable"].startswith("Template format error: Src::app.json")
+
+
+def test_lambda_invoke_action_answers_its_job(world: World) -> None:
+    """A Lambda invoke action gives its function the job event and waits for
+    PutJobSuccessResult (a continuationToken invokes it again; outputVariables become the
+    action's variables) or PutJobFailureResult
+    (https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-Lambda.html);
+    a handler that throws fails the action with its error."""
+    c, name, key = world.c, "invoked", "invoked/app.zip"
+    _upload(world, key, {"app.json": json.dumps(APP)})
+
+    def invoke(action_name: str, **params: str) -> dict[str, Any]:
+        return action("Invoke", "Lambda", action_name, inputArtifacts=[{"name": "Src"}],
+                      configuration={"FunctionName": world["JobFunction"],
+                                     "UserParameters": json.dumps(params)})
+
+    make_pipeline(world, name, [stage("Source", s3_source(world, key)), stage(
+        "Check", invoke("Passes"), invoke("Fails", mode="fail", why="502 from /health"),
+        invoke("Throws", mode="throw"))])
+    run = latest_finished(c, name, timeout=40)
+    assert run["status"] == "Failed"
+    ran = actions_of(c, name, run["pipelineExecutionId"])
+    passes = ran["Check/Passes"]
+    assert passes["status"] == "Succeeded"
+    assert passes["output"]["outputVariables"] == {"Checked": "step-2"}
+    assert passes["output"]["executionResult"]["externalExecutionSummary"] == "checked Src"
+    fails = ran["Check/Fails"]["output"]["executionResult"]
+    assert fails["errorDetails"] == {"code": "JobFailed",
+                                     "message": "smoke test failed: 502 from /health"}
+    throws = ran["Check/Throws"]["output"]["executionResult"]["externalExecutionSummary"]
+    assert "failed (Unhandled)" in throws and "the handler crashed" in throws
