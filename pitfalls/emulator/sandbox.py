@@ -35,12 +35,14 @@ def endpoint() -> str:
 
 
 def tool_path() -> list[str]:
-    """The course's tools, then the system's."""
-    dirs = []
+    """The course's tools, then the system's. The project's venv comes first: its `npm` and
+    `npx` run the pinned Node's npm, while the `npm` script beside that Node's binary looks for
+    its code where the wheel does not put it."""
+    dirs = [str(Path(sys.executable).parent)]
     node = node_bin_dir()
     if node is not None:
         dirs.append(str(node))
-    dirs += [str(Path(sys.executable).parent), str(ROOT / "node_modules" / ".bin")]
+    dirs.append(str(ROOT / "node_modules" / ".bin"))
     return dirs + list(SYSTEM_PATH)
 
 

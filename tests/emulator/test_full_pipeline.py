@@ -206,3 +206,60 @@ def test_destroy_leaves_only_the_retained_resources(deployed: Deployed,
     left, kept = destroy_mismatches(c, destroyed)
     assert left == []
     assert "AWS::S3::Bucket" in kept  # the pipeline's buckets are retained on purpose
+
+
+def _zipped_app() -> bytes:
+    """lambda_src as the learner uploads it: the project, without installed dependencies."""
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    src = ROOT / "lambda_src"
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for path in sorted(src.rglob("*")):
+            if path.is_file() and "node_modules" not in path.parts:
+                z.write(path, path.relative_to(src).as_posix())
+    return out.getvalue()
+
+
+def _build_log(c: Clients, build_id: str) -> list[str]:
+    logs = c.codebuild.batch_get_builds(ids=[build_id])["builds"][0]["logs"]
+    return [e["message"] for e in c.logs.get_log_events(
+        logGroupName=logs["groupName"], logStreamName=logs["streamName"])["events"]]
+
+
+def test_an_upload_of_the_app_runs_the_course_pipeline_end_to_end(deployed: Deployed) -> None:
+    """Uploading lambda_src to the source bucket starts the course's pipeline (its S3 source
+    polls, https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-S3.html)
+    and every stage succeeds: the builds really run (their output in CloudWatch Logs), the unit
+    tests' report is in the report group, and the released function answers with the new code
+    (https://docs.aws.amazon.com/codepipeline/latest/userguide/concepts-how-it-works.html)."""
+    from .pipelines import actions_of, latest_finished
+
+    c = deployed.clients
+    pipeline = deployed.physical("DeliveryPipelineE8")
+    latest_finished(c, pipeline)  # the execution CreatePipeline started (no source yet: failed)
+    version = c.s3.put_object(Bucket=deployed.physical("SourceBucket6F"), Key="source.zip",
+                              Body=_zipped_app())["VersionId"]
+    run = latest_finished(c, pipeline, count=2, timeout=240)
+    ran = actions_of(c, pipeline, run["pipelineExecutionId"])
+    failed = [v["output"]["executionResult"] for v in ran.values() if v["status"] == "Failed"]
+    assert run["status"] == "Succeeded", [
+        (f.get("externalExecutionSummary"), _build_log(c, f["externalExecutionId"])[-25:]
+         if ":" in f.get("externalExecutionId", "") else None) for f in failed]
+    assert run["trigger"]["triggerType"] == "PollForSourceChanges"
+    assert run["artifactRevisions"][0]["revisionId"] == version
+    assert all(v["status"] == "Succeeded" for v in ran.values())
+    build_id = ran["Build/Build"]["output"]["executionResult"]["externalExecutionId"]
+    assert any("npm run lint" in line for line in _build_log(c, build_id))
+    tests_id = ran["Test/UnitTests"]["output"]["executionResult"]["externalExecutionId"]
+    tests = c.codebuild.batch_get_builds(ids=[tests_id])["builds"][0]
+    assert tests["reportArns"], tests
+    report = c.codebuild.batch_get_reports(reportArns=tests["reportArns"])["reports"][0]
+    assert report["status"] == "SUCCEEDED" and report["testSummary"]["total"] > 0
+    function = deployed.physical("AppFunction")
+    answer = c.awslambda.invoke(FunctionName=function, Qualifier="live", Payload=b"{}")
+    assert "FunctionError" not in answer, answer["Payload"].read()
+    description = c.awslambda.get_function_configuration(
+        FunctionName=function, Qualifier="live")["Description"]
+    assert version in description  # the deploy step recorded the upload it released
