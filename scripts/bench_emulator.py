@@ -3,11 +3,15 @@
 
     python scripts/bench_emulator.py             # the test stack
     python scripts/bench_emulator.py --pipeline  # the real full pipeline (app.py)
+    python scripts/bench_emulator.py --execution # one execution of it, stage by stage
     python scripts/bench_emulator.py --runtime   # builds, invocations, a canary release
 
 Uses the test stack of tests/emulator/full_app.py (the full pipeline plus everything the later
 scenarios add, 52 resources of 25 types), its own emulator (stopped at the end) and the real CDK
 CLI. Goals: deploy + verify + destroy <= 15 s, update <= 5 s.
+
+`--execution` times an execution of the real full pipeline, stage by stage, from an upload of
+lambda_src to its source bucket (polled, as the course's pipeline is).
 
 `--pipeline` times the real full pipeline instead: app.py synthesized by the CDK CLI (cdk.json's
 stage), deployed with `--parameters NotificationEmail=...`, updated with another address (the
@@ -206,9 +210,72 @@ def main_runtime() -> int:
     return 0
 
 
+def _zip_dir(src: Path) -> bytes:
+    """A directory as the learner uploads it: the project without installed dependencies."""
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for path in sorted(src.rglob("*")):
+            if path.is_file() and "node_modules" not in path.parts:
+                z.write(path, path.relative_to(src).as_posix())
+    return out.getvalue()
+
+
+def main_execution() -> int:
+    """The course's pipeline (app.py) executing on the local AWS from an upload of lambda_src
+    to its source bucket: the wall time of each stage (its first action's start to its last
+    action's end, from ListActionExecutions) and of the whole execution."""
+    _env.configure()
+    times: dict[str, float] = {}
+    work = Path(tempfile.mkdtemp(prefix="pitfalls-bench-execution-"))
+    state, assembly, stack = work / "state", work / "cdk.out", "PipelinePitfalls-dev"
+    out: list[str] = []
+    failed: list[str] = []
+    with process.running(state_dir=state) as endpoint:
+        cli = cli_runner(endpoint, out, failed)
+        timed("bootstrap", times, lambda: bootstrap_local(endpoint, out.append))
+        timed("deploy", times, lambda: cli(
+            "deploy", "--all", "--require-approval", "never", "--progress", "events",
+            "--output", str(assembly), "--parameters", "NotificationEmail=team@example.com"))
+        c = Clients(endpoint)
+        physical = {lid: p for lid, (_, p) in stack_resources(c, stack).items()}
+        pipeline = next(p for lid, p in physical.items() if lid.startswith("DeliveryPipelineE8"))
+        bucket = next(p for lid, p in physical.items() if lid.startswith("SourceBucket6F"))
+
+        def runs() -> list[dict[str, Any]]:
+            return list(c.codepipeline.list_pipeline_executions(pipelineName=pipeline)[
+                "pipelineExecutionSummaries"])
+
+        _until(lambda: runs() and runs()[0]["status"] != "InProgress")  # CreatePipeline's run
+        t0 = time.perf_counter()
+        c.s3.put_object(Bucket=bucket, Key="source.zip", Body=_zip_dir(ROOT / "lambda_src"))
+        _until(lambda: len(runs()) > 1 and runs()[0]["status"] != "InProgress", timeout=600)
+        times["execution"] = time.perf_counter() - t0
+        run = runs()[0]
+        details = c.codepipeline.list_action_executions(pipelineName=pipeline, filter={
+            "pipelineExecutionId": run["pipelineExecutionId"]})["actionExecutionDetails"]
+        stages: dict[str, list[Any]] = {}
+        for d in details:
+            stages.setdefault(d["stageName"], []).append(d)
+        for name, found in sorted(stages.items(), key=lambda kv: min(
+                d["startTime"] for d in kv[1])):
+            took = (max(d["lastUpdateTime"] for d in found)
+                    - min(d["startTime"] for d in found)).total_seconds()
+            states = ", ".join(f"{d['actionName']} {d['status']}" for d in found)
+            print(f"  stage {name:<14} {took:6.2f} s  ({states})", flush=True)
+        print(f"{'execution':<10} {times['execution']:6.2f} s from the upload to "
+              f"{run['status']} (trigger {run['trigger']['triggerType']})", flush=True)
+    shutil.rmtree(work, ignore_errors=True)
+    return 1 if failed else 0
+
+
 def main() -> int:
     if "--pipeline" in sys.argv[1:]:
         return main_pipeline()
+    if "--execution" in sys.argv[1:]:
+        return main_execution()
     if "--runtime" in sys.argv[1:]:
         return main_runtime()
     _env.configure()
