@@ -248,10 +248,14 @@ def main_execution() -> int:
             return list(c.codepipeline.list_pipeline_executions(pipelineName=pipeline)[
                 "pipelineExecutionSummaries"])
 
-        _until(lambda: runs() and runs()[0]["status"] != "InProgress")  # CreatePipeline's run
+        def ended(count: int) -> bool:
+            found = runs()
+            return len(found) >= count and found[0]["status"] != "InProgress"
+
+        _until(lambda: ended(1))  # the execution CreatePipeline started
         t0 = time.perf_counter()
         c.s3.put_object(Bucket=bucket, Key="source.zip", Body=_zip_dir(ROOT / "lambda_src"))
-        _until(lambda: len(runs()) > 1 and runs()[0]["status"] != "InProgress", timeout=600)
+        _until(lambda: ended(2), timeout=600)
         times["execution"] = time.perf_counter() - t0
         run = runs()[0]
         details = c.codepipeline.list_action_executions(pipelineName=pipeline, filter={
