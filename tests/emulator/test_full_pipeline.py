@@ -198,16 +198,6 @@ def test_verify_names_a_change_made_behind_the_stacks_back(deployed: Deployed) -
     assert verify_stack(c, STACK).problems == []
 
 
-def test_destroy_leaves_only_the_retained_resources(deployed: Deployed,
-                                                   destroyed: dict[str, Any]) -> None:
-    c = deployed.clients
-    stacks = c.cloudformation.list_stacks()["StackSummaries"]
-    assert [s["StackStatus"] for s in stacks if s["StackName"] == STACK] == ["DELETE_COMPLETE"]
-    left, kept = destroy_mismatches(c, destroyed)
-    assert left == []
-    assert "AWS::S3::Bucket" in kept  # the pipeline's buckets are retained on purpose
-
-
 def _zipped_app() -> bytes:
     """lambda_src as the learner uploads it: the project, without installed dependencies."""
     import io
@@ -272,3 +262,13 @@ def test_an_upload_of_the_app_runs_the_course_pipeline_end_to_end(deployed: Depl
         pytest.xfail("the smoke test's buildspec uses AWS CLI v2's --cli-binary-format; the "
                      "local builds have AWS CLI v1 (the awscli package)")
     assert run["status"] == "Succeeded", summaries
+
+
+def test_destroy_leaves_only_the_retained_resources(deployed: Deployed,
+                                                   destroyed: dict[str, Any]) -> None:
+    c = deployed.clients
+    stacks = c.cloudformation.list_stacks()["StackSummaries"]
+    assert [s["StackStatus"] for s in stacks if s["StackName"] == STACK] == ["DELETE_COMPLETE"]
+    left, kept = destroy_mismatches(c, destroyed)
+    assert left == []
+    assert "AWS::S3::Bucket" in kept  # the pipeline's buckets are retained on purpose
