@@ -426,3 +426,30 @@ def test_lambda_invoke_action_answers_its_job(world: World) -> None:
                                      "message": "smoke test failed: 502 from /health"}
     throws = ran["Check/Throws"]["output"]["executionResult"]["externalExecutionSummary"]
     assert "failed (Unhandled)" in throws and "the handler crashed" in throws
+
+
+def test_change_set_replace_execute_then_delete_only(world: World) -> None:
+    """CHANGE_SET_REPLACE creates a change set, CHANGE_SET_EXECUTE runs it, DELETE_ONLY deletes
+    the stack (and succeeds when it is already gone), all through CloudFormation
+    (https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-CloudFormation.html)."""
+    c, name, key = world.c, "changeset", "changeset/app.zip"
+    _upload(world, key, {"app.json": json.dumps(APP)})
+    replace = deploy(world, "changeset-app", name="Replace", ActionMode="CHANGE_SET_REPLACE",
+                     ChangeSetName="release", ParameterOverrides=json.dumps({"Version": "cs"}))
+    execute = action("Deploy", "CloudFormation", "Execute", 2, configuration={
+        "ActionMode": "CHANGE_SET_EXECUTE", "StackName": "changeset-app",
+        "ChangeSetName": "release"})
+    make_pipeline(world, name, [stage("Source", s3_source(world, key)),
+                                stage("Deploy", replace, execute), stage("Teardown", *(
+                                    action("Deploy", "CloudFormation", f"Delete{i}", i,
+                                           configuration={"ActionMode": "DELETE_ONLY",
+                                                          "StackName": "changeset-app",
+                                                          "RoleArn": world["DeployRole"]})
+                                    for i in (1, 2)))])
+    run = latest_finished(c, name)
+    ran = actions_of(c, name, run["pipelineExecutionId"])
+    assert run["status"] == "Succeeded", [v["output"]["executionResult"] for v in ran.values()]
+    assert ran["Deploy/Execute"]["output"]["outputVariables"] == {"Version": "cs"}
+    stacks = c.cloudformation.list_stacks()["StackSummaries"]
+    assert [s["StackStatus"] for s in stacks if s["StackName"] == "changeset-app"] == [
+        "DELETE_COMPLETE"]
