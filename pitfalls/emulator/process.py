@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pitfalls._env import ROOT
+from pitfalls.emulator.clock import CLOCK_ENV
 from pitfalls.emulator.settings import endpoint_for
 
 DEFAULT_STATE_DIR = ROOT / ".pitfalls"
@@ -126,8 +127,12 @@ def _last_line(path: Path) -> str:
     return lines[-1] if lines else ""
 
 
-def start(port: int | None = None, state_dir: Path | None = None) -> Status:
-    """Start the emulator in the background (or find the running one) and wait until it answers."""
+def start(port: int | None = None, state_dir: Path | None = None,
+          clock: float | None = None) -> Status:
+    """Start the emulator in the background (or find the running one) and wait until it answers.
+
+    `clock`: configured seconds per real second (`pitfalls.emulator.clock`); None keeps
+    $PITFALLS_EMULATOR_CLOCK, or real time."""
     current = status(state_dir)
     if current.running:
         if port is None or port == current.port:
@@ -150,6 +155,8 @@ def start(port: int | None = None, state_dir: Path | None = None) -> Status:
     token = secrets.token_hex(8)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+    if clock is not None:
+        env[CLOCK_ENV] = str(clock)
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "pitfalls.emulator.server", "--port", str(port),
@@ -248,9 +255,10 @@ def require(state_dir: Path | None = None) -> Status:
 
 
 @contextlib.contextmanager
-def running(port: int | None = None, state_dir: Path | None = None) -> Iterator[str]:
+def running(port: int | None = None, state_dir: Path | None = None,
+            clock: float | None = None) -> Iterator[str]:
     """`with running() as endpoint:` an emulator for the block (stopped after, if we started it)."""
-    st = start(port, state_dir)
+    st = start(port, state_dir, clock)
     try:
         yield st.endpoint
     finally:
