@@ -16,6 +16,7 @@ from moto.iam.models import iam_backends
 
 from pitfalls.emulator.cloudformation.errors import InvalidProperty, UnsupportedProperty
 from pitfalls.emulator.cloudformation.resource import Resource, register, tags_dict
+from pitfalls.emulator.cloudformation.update_policies import carry_out
 from pitfalls.emulator.inline_code import inline_file_name, inline_zip
 
 CONFIG_KEYS = ("Handler", "Runtime", "Role", "MemorySize", "Timeout", "Description")
@@ -225,10 +226,10 @@ class Alias(Resource):
         via = (self.resource_json.get("UpdatePolicy") or {}).get("CodeDeployLambdaAliasUpdate")
         self._check_hooks()
         if via and "FunctionVersion" in changed:
-            from pitfalls.emulator.services.codedeploy.model import deploy_alias_shift
-
-            deploy_alias_shift(self.account_id, self.region, via, p["FunctionName"], p["Name"],
-                               old["FunctionVersion"], p["FunctionVersion"])
+            carry_out("CodeDeployLambdaAliasUpdate", "AWS::Lambda::Alias",
+                      account_id=self.account_id, region=self.region, via=via,
+                      function=p["FunctionName"], alias=p["Name"], current=old["FunctionVersion"],
+                      target=p["FunctionVersion"])
         lam(self.account_id, self.region).update_alias(
             name=p["Name"], function_name=p["FunctionName"], function_version=p["FunctionVersion"],
             description=p.get("Description", ""), routing_config=self._routing())

@@ -11,6 +11,7 @@ from moto.codedeploy.models import CodeDeployBackend, codedeploy_backends
 from pitfalls.emulator.cloudformation.api_shape import to_api
 from pitfalls.emulator.cloudformation.errors import InvalidProperty, UnsupportedProperty
 from pitfalls.emulator.cloudformation.resource import Resource, as_bool, register
+from pitfalls.emulator.cloudformation.update_policies import carried_out_by
 
 
 def codedeploy(account_id: str, region: str) -> CodeDeployBackend:
@@ -99,6 +100,7 @@ class DeploymentGroup(Resource):
         groups.get(self.props["ApplicationName"], {}).pop(self.name, None)
 
 
+@carried_out_by("CodeDeployLambdaAliasUpdate")
 def deploy_alias_shift(account_id: str, region: str, via: dict[str, Any], function: str,
                        alias: str, current: str, target: str) -> str | None:
     """What CloudFormation does for an alias under CodeDeployLambdaAliasUpdate: a CodeDeploy
