@@ -44,6 +44,29 @@ def harness(stack: Any, cls: type) -> None:
         )
 
 
+STARTER = """\
+class DeployProject(Construct):
+    def __init__(self, scope, id, *, function, alias):
+        super().__init__(scope, id)
+        role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("AdministratorAccess")],
+        )
+        self.project = codebuild.PipelineProject(
+            self,
+            "Project",
+            role=role,
+            build_spec=build_spec_for_alias_deploy(),
+            environment_variables={
+                "FUNCTION_NAME": codebuild.BuildEnvironmentVariable(value=function.function_name),
+                "ALIAS_NAME": codebuild.BuildEnvironmentVariable(value=ALIAS_NAME),
+            },
+        )
+"""
+
+
 register(
     Exercise(
         scenario=2,
@@ -53,6 +76,7 @@ register(
             "CodeBuild project whose role CodeBuild can assume and that may only deploy `function`."
         ),
         harness=harness,
+        starter=STARTER,
         hints=(
             "The AWS::IAM::Role needs AssumeRolePolicyDocument Principal Service "
             "codebuild.amazonaws.com and no AdministratorAccess; its policy allows "

@@ -48,6 +48,19 @@ def harness(stack: Any, cls: type) -> None:
         add_smoke_test(pipeline, smoke_test)
 
 
+STARTER = """\
+class ValidatedDeployment(Construct):
+    def __init__(self, scope, id, *, alias):
+        super().__init__(scope, id)
+        self.deployment_group = codedeploy.LambdaDeploymentGroup(
+            self,
+            "Deployment",
+            alias=alias,
+            deployment_config=codedeploy.LambdaDeploymentConfig.CANARY_10_PERCENT_5_MINUTES,
+        )
+"""
+
+
 register(
     Exercise(
         scenario=14,
@@ -59,6 +72,7 @@ register(
             "the pipeline runs after the deploy action)."
         ),
         harness=harness,
+        starter=STARTER,
         hints=(
             "The alias's UpdatePolicy.CodeDeployLambdaAliasUpdate needs a BeforeAllowTrafficHook "
             "whose role may call codedeploy:PutLifecycleEventHookExecutionStatus; the "
