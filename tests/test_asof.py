@@ -134,6 +134,7 @@ def test_report_states_the_date_and_what_moved() -> None:
     assert "Today, 2027-12-01, 6 judgment(s) differ:" in text
     assert "nodejs24.x (the course's)  supported -> deprecated soon" in text
     assert text.endswith("All good: the course is ready.")
+    assert max(len(ln) for ln in text.splitlines()) <= doctor.REPORT_WIDTH  # on any date
     quiet = repr(doctor.Report([], day=asof.COURSE_DATE))
     assert f"Today, {asof.COURSE_DATE}, nothing judges differently." in quiet
 

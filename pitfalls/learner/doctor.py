@@ -16,6 +16,7 @@ import platform
 import re
 import subprocess
 import tempfile
+import textwrap
 import time
 import tomllib
 from collections.abc import Callable, Mapping
@@ -280,16 +281,18 @@ def moved_text(moved: list[Moved], day: date) -> str:
     """What 00 and `doctor` print under their table: the course's date, and what moved since."""
     ours = course_runtime()
     until = runtime_supported_until(ours)
-    lines = [f"Judged as of {asof.COURSE_DATE}, the course's date (pitfalls/asof.py): its runtime, "
-             f"{ours}, is judged supported until {until}."]
+    lines = textwrap.wrap(f"Judged as of {asof.COURSE_DATE}, the course's date (pitfalls/asof.py): its "
+                          f"runtime, {ours}, is judged supported until {until}.", width=REPORT_WIDTH)
     if not moved:
         return "\n".join([*lines, f"Today, {day}, nothing judges differently."])
     w1 = max(len(m.subject) for m in moved) + 2
-    w2 = max(len(f"{m.then} -> {m.now}") for m in moved) + 2
     lines.append(f"Today, {day}, {len(moved)} judgment(s) differ:")
-    lines += [f"  {m.subject:<{w1}}{m.then + ' -> ' + m.now:<{w2}}{m.why}" for m in moved]
-    lines.append("  The notebooks, exercises and tests still judge as of the course's date; "
-                 "`python -m pitfalls check` judges your app as of today.")
+    for m in moved:  # the reason under its row, so the table stays narrow on any date
+        lines.append(f"  {m.subject:<{w1}}{m.then} -> {m.now}")
+        lines += textwrap.wrap(m.why, width=REPORT_WIDTH, initial_indent="      ", subsequent_indent="      ")
+    lines += textwrap.wrap("The notebooks, exercises and tests still judge as of the course's date; "
+                           "`python -m pitfalls check` judges your app as of today.", width=REPORT_WIDTH,
+                           initial_indent="  ", subsequent_indent="  ")
     return "\n".join(lines)
 
 
@@ -486,8 +489,6 @@ class Report:
 
     def __repr__(self) -> str:
         """A table that fits a terminal (long values cut), then each fix in full, wrapped."""
-        import textwrap
-
         def cut(text: str) -> str:
             return text if len(text) <= FOUND_WIDTH else text[:FOUND_WIDTH - 1] + "…"
 
