@@ -16,6 +16,8 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from pitfalls.emulator.process import PORT_BUSY_EXIT
+
 HOST = "127.0.0.1"
 IDENTITY_PATH = "/_pitfalls/identity"
 
@@ -70,7 +72,9 @@ def main(argv: list[str] | None = None) -> int:
                              request_handler=MotoRequestHandler)
     except OSError as exc:
         print(f"port {args.port} on {HOST} is busy ({exc.strerror})", file=sys.stderr, flush=True)
-        return 2
+        return PORT_BUSY_EXIT
+    except SystemExit:  # werkzeug's answer to a port in use: a message, then exit
+        return PORT_BUSY_EXIT
 
     def shut_down(signum: int, frame: object) -> None:
         threading.Thread(target=server.shutdown, daemon=True).start()
