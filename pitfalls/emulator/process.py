@@ -270,7 +270,7 @@ def stop(state_dir: Path | None = None) -> bool:
     if ours and pid > 0:
         _terminate(pid)
     _state_path(state_dir).unlink(missing_ok=True)
-    _record_path(pid).unlink(missing_ok=True)
+    _unregister(pid)
     return ours
 
 
@@ -288,6 +288,13 @@ def _register(where: Path, state: dict[str, object]) -> None:
     record = _record_path(int(str(state["pid"])))
     record.parent.mkdir(parents=True, exist_ok=True)
     record.write_text(json.dumps({**state, "state_dir": str(where), "owner": os.getpid()}) + "\n")
+
+
+def _unregister(pid: int) -> None:
+    record = _record_path(pid)
+    record.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # the registry goes with its last record
+        record.parent.rmdir()
 
 
 def servers() -> list[dict[str, object]]:
@@ -315,7 +322,7 @@ def _stop_recorded(record: dict[str, object]) -> bool:
             (folder / name).unlink(missing_ok=True)
         with contextlib.suppress(OSError):
             folder.rmdir()
-    _record_path(pid).unlink(missing_ok=True)
+    _unregister(pid)
     return ours
 
 
