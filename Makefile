@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_WORKERS ?= 2
 
-.PHONY: setup lab test test-fast test-on-date lint bench refresh-outputs clean
+.PHONY: setup lab test test-fast test-on-date lint bench bench-hub refresh-outputs clean
 
 setup:
 	@$(PYTHON) scripts/setup.py
@@ -38,6 +38,11 @@ test-fast: setup
 bench: setup
 	$(BIN)/python scripts/bench_checker.py
 	$(BIN)/python scripts/bench.py
+
+# What one learner costs a JupyterHub (a couple of minutes; the instructor guide's sizing and
+# deploy/z2jh-values.yaml follow docs/hub-sizing.json, tests/test_hub_config.py checks they agree).
+bench-hub: setup
+	$(BIN)/python scripts/bench_hub.py --json docs/hub-sizing.json
 
 # Re-execute every notebook in place (after changing a scenario); commit the result.
 refresh-outputs: setup

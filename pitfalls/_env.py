@@ -13,6 +13,33 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+STATE_ENV = "PITFALLS_STATE_DIR"
+
+
+def state_dir() -> Path:
+    """Where this learner's state lives (progress, local AWS servers, caches, temporaries).
+
+    $PITFALLS_STATE_DIR when set; else `.pitfalls/` in the repository when the copy is the
+    learner's own (they can write it, and on JupyterHub it sits in their home); else `.pitfalls/`
+    in their home: a copy shared by several learners on one host never holds anyone's state.
+    The same answer after a kernel restart: it depends on the user, never on the process.
+    """
+    if os.environ.get(STATE_ENV):
+        return Path(os.environ[STATE_ENV])
+    own = ROOT / ".pitfalls"
+    hub_user = bool(os.environ.get("JUPYTERHUB_USER"))
+    home = Path.home()
+    if os.access(ROOT, os.W_OK) and (not hub_user or ROOT.is_relative_to(home)):
+        return own
+    return home / ".pitfalls"
+
+
+def tool_env() -> dict[str, str]:
+    """Environment for the CDK CLI, keyed to the learner: its caches under `state_dir()`.
+
+    The CLI keeps `~/.cdk/cache` in the home of the OS account (not $HOME), which several
+    JupyterHub users share when one account runs their servers; CDK_HOME moves it."""
+    return {"CDK_HOME": str(state_dir() / "cdk-home")}
 
 
 def node_bin_dir() -> Path | None:

@@ -3,10 +3,15 @@
 
     python scripts/bench_emulator.py             # the test stack
     python scripts/bench_emulator.py --pipeline  # the real full pipeline (app.py)
+    python scripts/bench_emulator.py --execution # one execution of it, stage by stage
+    python scripts/bench_emulator.py --runtime   # builds, invocations, a canary release
 
 Uses the test stack of tests/emulator/full_app.py (the full pipeline plus everything the later
 scenarios add, 52 resources of 25 types), its own emulator (stopped at the end) and the real CDK
 CLI. Goals: deploy + verify + destroy <= 15 s, update <= 5 s.
+
+`--execution` times an execution of the real full pipeline, stage by stage, from an upload of
+lambda_src to its source bucket (polled, as the course's pipeline is).
 
 `--pipeline` times the real full pipeline instead: app.py synthesized by the CDK CLI (cdk.json's
 stage), deployed with `--parameters NotificationEmail=...`, updated with another address (the
@@ -113,9 +118,170 @@ def main_pipeline() -> int:
     return 0
 
 
+def _zip(files: dict[str, str]) -> bytes:
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for name, text in files.items():
+            z.writestr(name, text)
+    return out.getvalue()
+
+
+def _until(check: Callable[[], Any], timeout: float = 60) -> Any:
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.02)
+    raise SystemExit("timed out")
+
+
+def main_runtime() -> int:
+    """What runs here, at PITFALLS_EMULATOR_CLOCK=60: a build's start latency (StartBuild to
+    its first command) and total time, invocation latency cold and warm, a canary release
+    (LambdaCanary10Percent5Minutes: 5 s of shift) from CreateDeployment to Succeeded."""
+    times: dict[str, float] = {}
+    state = Path(tempfile.mkdtemp(prefix="pitfalls-bench-runtime-"))
+    with process.running(state_dir=state, clock=60) as endpoint:
+        c = Clients(endpoint)
+        role = c.iam.create_role(RoleName="bench", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        spec = "version: 0.2\nphases:\n  build:\n    commands: [echo first-command]\n"
+        c.codebuild.create_project(
+            name="bench", source={"type": "NO_SOURCE", "location": "none", "buildspec": spec},
+            artifacts={"type": "NO_ARTIFACTS"}, serviceRole=role,
+            environment={"type": "LINUX_CONTAINER", "image": "aws/codebuild/standard:7.0",
+                         "computeType": "BUILD_GENERAL1_SMALL"})
+        for run in ("build 1", "build 2"):
+            t0 = time.perf_counter()
+            build_id = c.codebuild.start_build(projectName="bench")["build"]["id"]
+
+            def first_line() -> bool:
+                streams = c.logs.describe_log_streams(logGroupName="/aws/codebuild/bench")
+                return any(e["message"] == "first-command" for s in streams["logStreams"]
+                           for e in c.logs.get_log_events(
+                               logGroupName="/aws/codebuild/bench",
+                               logStreamName=s["logStreamName"])["events"])
+            if run == "build 1":
+                _until(first_line)
+                times["build start"] = time.perf_counter() - t0
+                print(f"{'build start':<14} {times['build start']:6.3f} s (to the first command's "
+                      "output in CloudWatch Logs)", flush=True)
+            _until(lambda b=build_id: c.codebuild.batch_get_builds(ids=[b])["builds"][0][
+                "buildComplete"])
+            times[run] = time.perf_counter() - t0
+            print(f"{run:<14} {times[run]:6.3f} s (StartBuild to complete)", flush=True)
+        code = _zip({"index.mjs": "export const handler = async (e) => ({ ok: true, e });"})
+        c.awslambda.create_function(FunctionName="bench", Runtime="nodejs24.x", Role=role,
+                                    Handler="index.handler", Code={"ZipFile": code},
+                                    Publish=True)
+        warm: list[float] = []
+        for i in range(21):
+            t0 = time.perf_counter()
+            c.awslambda.invoke(FunctionName="bench", Payload=b"{}")
+            (warm.append(time.perf_counter() - t0) if i else
+             times.__setitem__("invoke cold", time.perf_counter() - t0))
+        times["invoke warm"] = sorted(warm)[len(warm) // 2]
+        print(f"{'invoke cold':<14} {times['invoke cold']:6.3f} s", flush=True)
+        print(f"{'invoke warm':<14} {times['invoke warm']:6.3f} s (median of 20)", flush=True)
+        c.awslambda.update_function_code(FunctionName="bench", ZipFile=_zip(
+            {"index.mjs": "export const handler = async () => 2;"}))
+        c.awslambda.publish_version(FunctionName="bench")
+        c.awslambda.create_alias(FunctionName="bench", Name="live", FunctionVersion="1")
+        c.codedeploy.create_application(applicationName="bench", computePlatform="Lambda")
+        c.codedeploy.create_deployment_group(
+            applicationName="bench", deploymentGroupName="bench", serviceRoleArn=role,
+            deploymentConfigName="CodeDeployDefault.LambdaCanary10Percent5Minutes")
+        appspec = json.dumps({"version": 0.0, "Resources": [{"fn": {
+            "Type": "AWS::Lambda::Function", "Properties": {
+                "Name": "bench", "Alias": "live", "CurrentVersion": "1", "TargetVersion": "2"}}}]})
+        t0 = time.perf_counter()
+        deployment = c.codedeploy.create_deployment(
+            applicationName="bench", deploymentGroupName="bench",
+            revision={"revisionType": "AppSpecContent", "appSpecContent": {"content": appspec}})
+        _until(lambda: c.codedeploy.get_deployment(deploymentId=deployment["deploymentId"])[
+            "deploymentInfo"]["status"] == "Succeeded")
+        times["canary"] = time.perf_counter() - t0
+        print(f"{'canary':<14} {times['canary']:6.3f} s (5 configured minutes at clock 60 = 5 s)",
+              flush=True)
+    shutil.rmtree(state, ignore_errors=True)
+    return 0
+
+
+def _zip_dir(src: Path) -> bytes:
+    """A directory as the learner uploads it: the project without installed dependencies."""
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for path in sorted(src.rglob("*")):
+            if path.is_file() and "node_modules" not in path.parts:
+                z.write(path, path.relative_to(src).as_posix())
+    return out.getvalue()
+
+
+def main_execution() -> int:
+    """The course's pipeline (app.py) executing on the local AWS from an upload of lambda_src
+    to its source bucket: the wall time of each stage (its first action's start to its last
+    action's end, from ListActionExecutions) and of the whole execution."""
+    _env.configure()
+    times: dict[str, float] = {}
+    work = Path(tempfile.mkdtemp(prefix="pitfalls-bench-execution-"))
+    state, assembly, stack = work / "state", work / "cdk.out", "PipelinePitfalls-dev"
+    out: list[str] = []
+    failed: list[str] = []
+    with process.running(state_dir=state) as endpoint:
+        cli = cli_runner(endpoint, out, failed)
+        timed("bootstrap", times, lambda: bootstrap_local(endpoint, out.append))
+        timed("deploy", times, lambda: cli(
+            "deploy", "--all", "--require-approval", "never", "--progress", "events",
+            "--output", str(assembly), "--parameters", "NotificationEmail=team@example.com"))
+        c = Clients(endpoint)
+        physical = {lid: p for lid, (_, p) in stack_resources(c, stack).items()}
+        pipeline = next(p for lid, p in physical.items() if lid.startswith("DeliveryPipelineE8"))
+        bucket = next(p for lid, p in physical.items() if lid.startswith("SourceBucket6F"))
+
+        def runs() -> list[dict[str, Any]]:
+            return list(c.codepipeline.list_pipeline_executions(pipelineName=pipeline)[
+                "pipelineExecutionSummaries"])
+
+        def ended(count: int) -> bool:
+            found = runs()
+            return len(found) >= count and found[0]["status"] != "InProgress"
+
+        _until(lambda: ended(1))  # the execution CreatePipeline started
+        t0 = time.perf_counter()
+        c.s3.put_object(Bucket=bucket, Key="source.zip", Body=_zip_dir(ROOT / "lambda_src"))
+        _until(lambda: ended(2), timeout=600)
+        times["execution"] = time.perf_counter() - t0
+        run = runs()[0]
+        details = c.codepipeline.list_action_executions(pipelineName=pipeline, filter={
+            "pipelineExecutionId": run["pipelineExecutionId"]})["actionExecutionDetails"]
+        stages: dict[str, list[Any]] = {}
+        for d in details:
+            stages.setdefault(d["stageName"], []).append(d)
+        for name, found in sorted(stages.items(), key=lambda kv: min(
+                d["startTime"] for d in kv[1])):
+            took = (max(d["lastUpdateTime"] for d in found)
+                    - min(d["startTime"] for d in found)).total_seconds()
+            states = ", ".join(f"{d['actionName']} {d['status']}" for d in found)
+            print(f"  stage {name:<14} {took:6.2f} s  ({states})", flush=True)
+        print(f"{'execution':<10} {times['execution']:6.2f} s from the upload to "
+              f"{run['status']} (trigger {run['trigger']['triggerType']})", flush=True)
+    shutil.rmtree(work, ignore_errors=True)
+    return 1 if failed else 0
+
+
 def main() -> int:
     if "--pipeline" in sys.argv[1:]:
         return main_pipeline()
+    if "--execution" in sys.argv[1:]:
+        return main_execution()
+    if "--runtime" in sys.argv[1:]:
+        return main_runtime()
     _env.configure()
     times: dict[str, float] = {}
     work = Path(tempfile.mkdtemp(prefix="pitfalls-bench-"))

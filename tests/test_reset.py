@@ -281,3 +281,9 @@ def test_cli_errors_are_one_line(args: list[str], expected: str) -> None:
                        text=True, cwd=ROOT)
     assert r.returncode == 2 and r.stdout == ""
     assert r.stderr.count("\n") == 1 and expected in r.stderr and "Traceback" not in r.stderr
+
+
+def test_reset_needs_a_notebook_or_state(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["reset"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "pitfalls: error: name a notebook (e.g. 07), or --state")

@@ -76,7 +76,7 @@ def cli_command() -> list[str]:
 def run_cli(args: Sequence[str], env: dict[str, str], cwd: Path, say: Say = _say) -> int:
     """Run the CDK CLI, passing every line of its output on as it comes (progress)."""
     _env.configure()  # jsii (the app's synth) on the pinned Node, quiet banners
-    full_env = {**env, **QUIET}
+    full_env = {**env, **QUIET, **_env.tool_env()}  # its caches are the learner's own
     for key in ("JSII_NODE", "JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION",
                 "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "PATH"):
         if key in os.environ:

@@ -1,8 +1,15 @@
 """Start, find and stop the emulator process: one background server on 127.0.0.1 per state file.
 
-The state file (`.pitfalls/emulator.json` in the repository root unless told otherwise) records
-pid, port and a random token. The server answers `GET /_pitfalls/identity` with its pid and token,
-so `status` and `stop` act only on a process that proves it is the one we started.
+The state file (`emulator.json` in the learner's state directory, `pitfalls._env.state_dir`,
+unless told otherwise) records pid, port and a random token. The server answers
+`GET /_pitfalls/identity` with its pid and token, so `status` and `stop` act only on a process
+that proves it is the one we started.
+
+Every server started in another state directory (a notebook's own, in a temporary folder) is also
+recorded in the learner's registry (`<state dir>/servers/`) with the process that started it, so
+a kernel that died (restarted, killed) leaves nothing running: the next start, or
+`stop_all()`, finds its servers again and stops them. The port is a free one the system picks on
+127.0.0.1, so learners sharing a host never collide.
 """
 
 from __future__ import annotations
@@ -22,12 +29,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from pitfalls import _env
 from pitfalls._env import ROOT
+from pitfalls.emulator.clock import CLOCK_ENV
 from pitfalls.emulator.settings import endpoint_for
 
-DEFAULT_STATE_DIR = ROOT / ".pitfalls"
 STATE_FILE = "emulator.json"
+REGISTRY = "servers"  # in the learner's state directory: one record per notebook's server
 HOST = "127.0.0.1"
+PORT_BUSY_EXIT = 3  # the server's exit code when its port is taken
 IDENTITY_PATH = "/_pitfalls/identity"
 START_TIMEOUT = 60.0  # seconds; importing moto's CloudFormation takes a few on a slow machine
 
@@ -55,8 +65,8 @@ class Status:
 
 
 def state_dir_default() -> Path:
-    """`.pitfalls/` in the repository root, or $PITFALLS_STATE_DIR (tests use their own)."""
-    return Path(os.environ.get("PITFALLS_STATE_DIR") or DEFAULT_STATE_DIR)
+    """The learner's state directory (`.pitfalls/` in their copy, or $PITFALLS_STATE_DIR)."""
+    return _env.state_dir()
 
 
 def _state_path(state_dir: Path | None) -> Path:
@@ -126,8 +136,29 @@ def _last_line(path: Path) -> str:
     return lines[-1] if lines else ""
 
 
-def start(port: int | None = None, state_dir: Path | None = None) -> Status:
-    """Start the emulator in the background (or find the running one) and wait until it answers."""
+def start(port: int | None = None, state_dir: Path | None = None,
+          clock: float | None = None) -> Status:
+    """Start the emulator in the background (or find the running one) and wait until it answers.
+
+    `clock`: configured seconds per real second (`pitfalls.emulator.clock`); None keeps
+    $PITFALLS_EMULATOR_CLOCK, or real time."""
+    reap()
+    for attempt in range(3):
+        try:
+            return _start(port, state_dir, clock)
+        except _PortTaken:
+            # Between picking a free port and the server binding it, another learner's server
+            # on this host took it: pick again.
+            if port is not None or attempt == 2:
+                raise EmulatorError("no free port on 127.0.0.1 stayed free long enough") from None
+    raise AssertionError("unreachable")
+
+
+class _PortTaken(EmulatorError):
+    pass
+
+
+def _start(port: int | None, state_dir: Path | None, clock: float | None) -> Status:
     current = status(state_dir)
     if current.running:
         if port is None or port == current.port:
@@ -150,6 +181,8 @@ def start(port: int | None = None, state_dir: Path | None = None) -> Status:
     token = secrets.token_hex(8)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+    if clock is not None:
+        env[CLOCK_ENV] = str(clock)
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "pitfalls.emulator.server", "--port", str(port),
@@ -164,9 +197,12 @@ def start(port: int | None = None, state_dir: Path | None = None) -> Status:
         if proc.poll() is not None:
             _children.pop(proc.pid, None)
             why = _last_line(log) or f"exit code {proc.returncode}"
+            if proc.returncode == PORT_BUSY_EXIT:
+                raise _PortTaken(why)
             raise EmulatorError(f"the local AWS did not start: {why}")
         if _is_ours(state):
             state_file.write_text(json.dumps(state, indent=2) + "\n")
+            _register(state_file.parent, state)
             return _status_from(state)
         time.sleep(0.1)
     _terminate(proc.pid)
@@ -234,7 +270,72 @@ def stop(state_dir: Path | None = None) -> bool:
     if ours and pid > 0:
         _terminate(pid)
     _state_path(state_dir).unlink(missing_ok=True)
+    _unregister(pid)
     return ours
+
+
+# --- the learner's registry of notebooks' servers ---------------------------------------------------
+
+def _record_path(pid: int) -> Path:
+    return _env.state_dir() / REGISTRY / f"{pid}.json"
+
+
+def _register(where: Path, state: dict[str, object]) -> None:
+    """Record a server started for this process (a notebook's kernel), unless it is the learner's
+    own long-lived one (the default state directory, started by `python -m pitfalls emulator`)."""
+    if where.resolve() == state_dir_default().resolve():
+        return
+    record = _record_path(int(str(state["pid"])))
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text(json.dumps({**state, "state_dir": str(where), "owner": os.getpid()}) + "\n")
+
+
+def _unregister(pid: int) -> None:
+    record = _record_path(pid)
+    record.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # the registry goes with its last record
+        record.parent.rmdir()
+
+
+def servers() -> list[dict[str, object]]:
+    """The learner's recorded servers (each: pid, port, token, state_dir, owner)."""
+    found = []
+    for path in sorted((_env.state_dir() / REGISTRY).glob("*.json")):
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            path.unlink(missing_ok=True)
+            continue
+        if isinstance(data, dict) and "pid" in data:
+            found.append(data)
+    return found
+
+
+def _stop_recorded(record: dict[str, object]) -> bool:
+    pid = int(str(record.get("pid", 0)))
+    ours = pid > 0 and _is_ours(record)
+    if ours:
+        _terminate(pid)
+    folder = Path(str(record.get("state_dir", "")))
+    if folder.is_absolute():  # the server's own files; the folder too once nothing else is in it
+        for name in (STATE_FILE, "emulator.log"):
+            (folder / name).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+    _unregister(pid)
+    return ours
+
+
+def reap() -> int:
+    """Stop the servers whose kernel is gone (a restart, a crash); how many were stopped."""
+    return sum(_stop_recorded(r) for r in servers()
+               if not pid_alive(int(str(r.get("owner", 0)))))
+
+
+def stop_all() -> int:
+    """Stop every server of this learner: the recorded ones and the long-lived one."""
+    stopped = sum(_stop_recorded(r) for r in servers())
+    return stopped + stop()
 
 
 def require(state_dir: Path | None = None) -> Status:
@@ -248,9 +349,10 @@ def require(state_dir: Path | None = None) -> Status:
 
 
 @contextlib.contextmanager
-def running(port: int | None = None, state_dir: Path | None = None) -> Iterator[str]:
+def running(port: int | None = None, state_dir: Path | None = None,
+            clock: float | None = None) -> Iterator[str]:
     """`with running() as endpoint:` an emulator for the block (stopped after, if we started it)."""
-    st = start(port, state_dir)
+    st = start(port, state_dir, clock)
     try:
         yield st.endpoint
     finally:

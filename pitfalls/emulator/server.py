@@ -16,11 +16,16 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from pitfalls.emulator.process import PORT_BUSY_EXIT
+
 HOST = "127.0.0.1"
 IDENTITY_PATH = "/_pitfalls/identity"
 
 
 def _with_identity(app: Callable[..., Iterable[bytes]], token: str) -> Callable[..., Any]:
+    """moto's app, plus our identity page and the services moto lacks (CodeStar Notifications)."""
+    from pitfalls.emulator.services.codestarnotifications import api as notifications
+
     body = json.dumps({"service": "pitfalls-emulator", "pid": os.getpid(), "token": token}).encode()
 
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -28,6 +33,8 @@ def _with_identity(app: Callable[..., Iterable[bytes]], token: str) -> Callable[
             start_response("200 OK", [("Content-Type", "application/json"),
                                       ("Content-Length", str(len(body)))])
             return [body]
+        if (notifications.signed_for(environ) or ("",))[0] == notifications.SIGNING_NAME:
+            return notifications.wsgi(environ, start_response)
         return app(environ, start_response)
 
     return wsgi
@@ -40,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     # Before anything of moto is imported: no outbound calls (moto would fetch nothing, but be sure)
-    # and no Docker (Lambda invocations are not part of the course).
+    # and no Docker (functions run on the local Node: pitfalls.emulator.services.awslambda.runtime).
     os.environ.setdefault("MOTO_DOCKER_NETWORK_MODE", "none")
     # IAM knows the AWS managed policies, so attaching one that does not exist fails as in AWS.
     os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
@@ -53,9 +60,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     from werkzeug.serving import make_server
 
-    from pitfalls.emulator import patches
+    from pitfalls.emulator import patches, runtime
 
     patches.install()
+    runtime.start()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request in the log
 
     app = DomainDispatcherApplication(create_backend_app)
@@ -64,7 +72,9 @@ def main(argv: list[str] | None = None) -> int:
                              request_handler=MotoRequestHandler)
     except OSError as exc:
         print(f"port {args.port} on {HOST} is busy ({exc.strerror})", file=sys.stderr, flush=True)
-        return 2
+        return PORT_BUSY_EXIT
+    except SystemExit:  # werkzeug's answer to a port in use: a message, then exit
+        return PORT_BUSY_EXIT
 
     def shut_down(signum: int, frame: object) -> None:
         threading.Thread(target=server.shutdown, daemon=True).start()
@@ -74,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"pitfalls emulator listening on http://{HOST}:{args.port}", flush=True)
     server.serve_forever()
     server.server_close()
+    runtime.shutdown()
     print("pitfalls emulator stopped", flush=True)
     # All state is in memory and goes with the process; skip the interpreter's slow teardown of
     # moto's many modules (seconds), so `stop` returns at once.

@@ -46,3 +46,16 @@ def client_env(endpoint: str, base: dict[str, str] | None = None) -> dict[str, s
         AWS_EC2_METADATA_DISABLED="true",
     )
     return env
+
+
+def _seconds(name: str, default: float) -> float:
+    try:
+        return max(0.1, float(os.environ.get(name, default)))
+    except ValueError:
+        return default
+
+
+# Pipelines on the local AWS: how often a polling source (PollForSourceChanges) is checked, and
+# how long one action may run before it fails (AWS allows hours; a learner should not wait).
+PIPELINE_POLL_SECONDS = _seconds("PITFALLS_EMULATOR_POLL_SECONDS", 3.0)
+PIPELINE_ACTION_TIMEOUT_SECONDS = _seconds("PITFALLS_EMULATOR_ACTION_TIMEOUT_SECONDS", 300.0)

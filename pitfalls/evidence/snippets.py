@@ -3,9 +3,9 @@
 - `try_each(mistakes)`: run every snippet for real and keep the exception it raises, as one line
   (no jsii traceback, no local paths).
 - `type_check(mistakes)`: the same snippets through mypy, before anything is synthesized, with its
-  cache in `.pitfalls/mypy-cache` (aws-cdk-lib's type hints take mypy about a minute to read once;
-  after that a check takes about a second). `start_type_checker()` does the first read in the
-  background.
+  cache in the learner's `.pitfalls/mypy-cache` (aws-cdk-lib's type hints take mypy about a
+  minute to read once; after that a check takes about a second). `start_type_checker()` does
+  the first read in the background.
 - `try_test(fn, ...)`: run a unit test function and say whether it passed, in one line.
 - `v1_requirements(text)`: the CDK v1 packages in a requirements file.
 - `run_pytest(path)`: run a test file with pytest in a subprocess and keep its summary line.
@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pitfalls import _env
 from pitfalls._env import ROOT
 from pitfalls.evidence.render import STYLE, styled_html
 
-MYPY_CACHE = ROOT / ".pitfalls" / "mypy-cache"
 # Flags of every run: the cache is only reused by runs with the same options.
 MYPY_FLAGS = (
     "--no-error-summary",
@@ -122,10 +122,11 @@ def _module(mistakes: Mapping[str, str], prelude: str) -> tuple[str, list[tuple[
 
 
 def _run_mypy(path: Path) -> tuple[list[str], float]:
-    MYPY_CACHE.mkdir(parents=True, exist_ok=True)
+    mypy_cache = _env.state_dir() / "mypy-cache"
+    mypy_cache.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     r = subprocess.run(
-        [sys.executable, "-m", "mypy", *MYPY_FLAGS, "--cache-dir", str(MYPY_CACHE), path.name],
+        [sys.executable, "-m", "mypy", *MYPY_FLAGS, "--cache-dir", str(mypy_cache), path.name],
         cwd=path.parent,  # no project config: the same options in every run
         capture_output=True,
         text=True,

@@ -40,6 +40,15 @@ def _progress(args: argparse.Namespace) -> int:
 def _reset(args: argparse.Namespace) -> int:
     from pitfalls.learner import reset
 
+    if args.state:
+        done = reset.reset_state()
+        print(f"Stopped {done.servers} local AWS server(s); removed "
+              f"{', '.join(done.removed) or 'no caches'}. Your progress and notebooks are kept.")
+        if args.notebook is None:
+            return 0
+    elif args.notebook is None:
+        print("pitfalls: error: name a notebook (e.g. 07), or --state", file=sys.stderr)
+        return 2
     try:
         result = reset.reset(args.notebook, ref=args.ref, force=args.force)
     except reset.ResetError as exc:
@@ -84,8 +93,11 @@ def register(subparsers: Any) -> None:
     p.set_defaults(fn=_progress)
 
     p = subparsers.add_parser("reset", help="restore a notebook as shipped; your copy is saved first")
-    p.add_argument("notebook", help=f"its number ({_first_last()}) or file name, e.g. 07 or "
-                                  "07_s3_source_bucket.ipynb")
+    p.add_argument("notebook", nargs="?", help=f"its number ({_first_last()}) or file name, e.g. "
+                                               "07 or 07_s3_source_bucket.ipynb")
+    p.add_argument("--state", action="store_true",
+                   help="stop every local AWS you started (notebooks' included) and clear the "
+                        "course's caches; progress and notebooks are kept")
     p.add_argument("--from", dest="ref", default="HEAD", metavar="REF",
                    help="the git revision to restore from (default: HEAD)")
     p.add_argument("--force", action="store_true",

@@ -1,6 +1,7 @@
 """The learner's progress through the exercises, kept in a plain JSON file the learner owns.
 
-Default file: `<repository>/.pitfalls/progress.json` (gitignored); `PITFALLS_PROGRESS_FILE` moves it.
+Default file: `<repository>/.pitfalls/progress.json` (gitignored; the learner's state directory,
+`pitfalls._env.state_dir`); `PITFALLS_PROGRESS_FILE` moves it.
 Per scenario it keeps: passed (and when first), how many times the exercise was graded, and the
 one-line messages of the last failed attempt, which `mistakes()` counts across learners' files.
 
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from pitfalls import limits
-from pitfalls._env import ROOT
+from pitfalls._env import state_dir
 from pitfalls.evidence.render import styled_html
 
 ENV_VAR = "PITFALLS_PROGRESS_FILE"
@@ -41,8 +42,9 @@ class CorruptProgress(ProgressError):
 
 
 def progress_file() -> Path:
-    """Where progress is kept: $PITFALLS_PROGRESS_FILE, else `.pitfalls/progress.json` in the repository."""
-    return Path(os.environ.get(ENV_VAR) or ROOT / ".pitfalls" / "progress.json")
+    """Where progress is kept: $PITFALLS_PROGRESS_FILE, else `progress.json` in the learner's state
+    directory (`.pitfalls/` in their copy of the repository: `pitfalls._env.state_dir`)."""
+    return Path(os.environ.get(ENV_VAR) or state_dir() / "progress.json")
 
 
 @contextlib.contextmanager

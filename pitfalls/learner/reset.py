@@ -249,3 +249,30 @@ def reset(name: str, root: Path | None = None, ref: str = "HEAD", force: bool = 
                          + (f" (your copy is safe in {saved})" if saved and saved.exists() else "")
                          ) from None
     return Result(path, saved, True)
+
+
+# --- the learner's state ----------------------------------------------------------------------------
+
+STATE_CACHES = ("cdk-home", "mypy-cache")  # in the state directory; rebuilt when next needed
+
+
+@dataclass(frozen=True)
+class StateReset:
+    servers: int  # local AWS servers stopped
+    removed: list[str]  # what was removed from the state directory
+
+
+def reset_state() -> StateReset:
+    """Stop every local AWS of this learner (their notebooks' and their own) and remove the caches
+    under their state directory. Progress and notebooks are kept."""
+    from pitfalls._env import state_dir
+    from pitfalls.emulator.process import stop_all
+
+    stopped = stop_all()
+    removed = []
+    for name in STATE_CACHES:
+        path = state_dir() / name
+        if path.exists():
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(name)
+    return StateReset(stopped, removed)

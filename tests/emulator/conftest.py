@@ -118,3 +118,38 @@ def destroy_mismatches(c: Clients, destroyed: dict[str, Any]) -> tuple[list[str]
         if exists[logical]:
             kept.append(rtype)
     return wrong, kept
+
+
+# Credentials and a ~/.aws of the host's, as a learner's machine may have: what runs on the local
+# AWS (builds, functions) must never see them.
+HOST_SECRET_KEY_ID = "AKIAHOSTMACHINEKEY01"
+HOST_SECRET = "host-secret-never-to-be-seen"
+
+
+@pytest.fixture(scope="session")
+def runtime_aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clients]:
+    """An emulator on the compressed clock (60: one configured minute per second), started with
+    fake host credentials in its environment and its HOME."""
+    state = tmp_path_factory.mktemp("runtime-state")
+    home = tmp_path_factory.mktemp("host-home")
+    (home / ".aws").mkdir()
+    (home / ".aws" / "credentials").write_text(
+        f"[default]\naws_access_key_id = {HOST_SECRET_KEY_ID}\n"
+        f"aws_secret_access_key = {HOST_SECRET}\n")
+    host = {"AWS_ACCESS_KEY_ID": HOST_SECRET_KEY_ID, "AWS_SECRET_ACCESS_KEY": HOST_SECRET,
+            "AWS_PROFILE": "default", "HOME": str(home)}
+    saved = {k: os.environ.get(k) for k in host}
+    os.environ.update(host)
+    try:
+        st = process.start(state_dir=state, clock=60)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    try:
+        yield Clients(st.endpoint)
+    finally:
+        process.stop(state)
+    assert not process.status(state).running

@@ -3,10 +3,11 @@
 `python tests/emulator/full_app.py OUTDIR` synthesizes `OUTDIR/v1` and `OUTDIR/v2` (one jsii
 start for both). v1 is today's full pipeline (`solutions.pipeline.PipelineStack`'s constructs)
 plus what later scenarios add: failure notifications (SNS topic, email and SQS subscriptions,
-topic policy, EventBridge rule), alarms, a CodeDeploy canary for the function's alias, a CodeBuild
-report group, a CloudTrail trail, a dashboard and an SSM parameter. v2 changes what an update
-must apply: new function code (a new version, the alias moved through CodeDeploy), a lifecycle
-rule, a log retention, tags, and the topic (whose subscriptions must stay).
+topic policy, EventBridge rule, CodeStar notification rule), alarms, a CodeDeploy canary for the
+function's alias, a CodeBuild report group, a CloudTrail trail, a bucket with a canned ACL, a
+dashboard and an SSM parameter. v2 changes what an update must apply: new function code (a new
+version, the alias moved through CodeDeploy), a lifecycle rule, a log retention, tags, and the
+topic (whose subscriptions must stay).
 """
 
 from __future__ import annotations
@@ -22,11 +23,13 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_codedeploy as codedeploy
+from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
@@ -101,6 +104,10 @@ class FullStack(cdk.Stack):
                 f"Pipeline {events.EventField.from_path('$.detail.pipeline')} failed "
                 f"(execution {events.EventField.from_path('$.detail.execution-id')})"))])
 
+        # Scenario 06's alternative (CodeStar Notifications), to the same topic.
+        pipeline.notify_on("Notify", topic, events=[
+            codepipeline.PipelineNotificationEvents.PIPELINE_EXECUTION_FAILED])
+
         # Scenario 08 and 12: alarms, and a canary deployment that rolls back on them.
         errors = cloudwatch.Alarm(
             self, "AliasErrors", metric=alias.metric_errors(period=Duration.minutes(1)),
@@ -127,6 +134,9 @@ class FullStack(cdk.Stack):
                               removal_policy=RemovalPolicy.DESTROY)
         cloudtrail.Trail(self, "Trail", is_multi_region_trail=False,
                          include_global_service_events=True)
+        # A log bucket in the older style: written through the LogDelivery group's ACL.
+        s3.Bucket(self, "AclLogs", access_control=s3.BucketAccessControl.LOG_DELIVERY_WRITE,
+                  removal_policy=RemovalPolicy.DESTROY)
         cloudwatch.Dashboard(self, "Dashboard", widgets=[[cloudwatch.GraphWidget(
             title="Function errors", left=[app.function.metric_errors()])]])
         ssm.StringParameter(self, "StageParameter", parameter_name="/pitfalls/stage",

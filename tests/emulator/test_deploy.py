@@ -27,6 +27,7 @@ from pitfalls.emulator.verify import (
 )
 
 from .conftest import Emulator, Run, destroy_mismatches
+from .pipelines import drain, finished, latest_finished, stage_states
 
 STACK = "PitfallsFull"
 
@@ -100,11 +101,42 @@ def test_deploy_creates_every_resource_as_the_template_says(
     assert len(types) >= 25, sorted(types)
 
 
+def test_pipeline_failure_reaches_the_queue_through_both_rules(emulator: Emulator,
+                                                                deployed: Run) -> None:
+    """A new pipeline starts an execution at once (CreatePipeline trigger,
+    https://docs.aws.amazon.com/codepipeline/latest/userguide/pipelines-about-starting.html);
+    with nothing in the source bucket it fails at Source. Once the stack is up, the next failure
+    reaches the topic's SQS subscriber through the stack's own rule and through its notification
+    rule (https://docs.aws.amazon.com/dtconsole/latest/userguide/concepts.html), once each."""
+    c = emulator.clients
+    pipeline = _physical(emulator, "DeliveryPipelineE")
+    queue = _physical(emulator, "AlertsQueue4")
+    first = latest_finished(c, pipeline)
+    assert (first["status"], first["trigger"]["triggerType"]) == ("Failed", "CreatePipeline")
+    drain(c, queue)  # its alerts raced the creation of the rules, as they would in AWS
+    run = c.codepipeline.start_pipeline_execution(name=pipeline)["pipelineExecutionId"]
+    assert finished(c, pipeline, run)["status"] == "Failed"
+    source = stage_states(c, pipeline)["Source"]
+    assert source["latestExecution"] == {"pipelineExecutionId": run, "status": "Failed",
+                                         "type": "STANDARD"}
+    assert "does not exist in bucket" in source["actionStates"][0]["latestExecution"]["summary"]
+    messages = [m["Message"] for m in drain(c, queue)]
+    notices = [json.loads(m) for m in messages if m.startswith("{")]
+    assert [m for m in messages if not m.startswith("{")] == [
+        f"Pipeline {pipeline} failed (execution {run})"]
+    assert [(n["detailType"], n["detail"]["state"], n["detail"]["execution-id"],
+             n["additionalAttributes"]["failedStage"]) for n in notices] == [
+        ("CodePipeline Pipeline Execution State Change", "FAILED", run, "Source")]
+    assert notices[0]["notificationRuleArn"].startswith("arn:aws:codestar-notifications:")
+
+
 def test_failure_event_reaches_the_queue_exactly_once(emulator: Emulator, deployed: Run
                                                       ) -> None:
     c = emulator.clients
     pipeline = _physical(emulator, "DeliveryPipelineE")
     queue = _physical(emulator, "AlertsQueue4")
+    latest_finished(c, pipeline)  # the execution CreatePipeline started, and its alerts
+    drain(c, queue)
     failed = {"Source": "aws.codepipeline",
               "DetailType": "CodePipeline Pipeline Execution State Change",
               "Detail": json.dumps({"pipeline": pipeline, "execution-id": "exec-1",
@@ -377,8 +409,8 @@ def test_bootstrap_again_with_other_parameters_updates_the_toolkit_stack(
 
 
 def test_fifo_topics_and_queues_get_names_that_end_in_fifo() -> None:
-    from pitfalls.emulator.models.sns import TopicModel as Topic
-    from pitfalls.emulator.models.sqs import Queue
+    from pitfalls.emulator.services.sns.model import TopicModel as Topic
+    from pitfalls.emulator.services.sqs.model import Queue
 
     stack = "arn:aws:cloudformation:us-east-1:123456789012:stack/S/abc"
     for cls, prop, limit in ((Topic, "FifoTopic", 256), (Queue, "FifoQueue", 80)):

@@ -11,7 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from pitfalls.emulator import process
-from pitfalls.emulator.parameters import problem
+from pitfalls.emulator.cloudformation.parameters import problem
 from pitfalls.emulator.verify import Clients
 
 EMAIL = {"Type": "String", "AllowedPattern": r"[^@\s]+@[^@\s]+\.[^@\s]+",

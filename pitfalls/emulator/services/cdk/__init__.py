@@ -1,0 +1,1 @@
+"""The CDK's metadata record."""

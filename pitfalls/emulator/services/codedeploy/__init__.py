@@ -1,0 +1,1 @@
+"""CodeDeploy: applications, deployment groups, alias deployments."""

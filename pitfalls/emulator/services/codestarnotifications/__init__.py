@@ -1,0 +1,1 @@
+"""CodeStar Notifications: notification rules on pipelines, delivered to SNS topics."""

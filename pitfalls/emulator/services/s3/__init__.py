@@ -1,0 +1,1 @@
+"""S3: buckets and bucket policies."""
