@@ -122,8 +122,9 @@ def build_spec_for_synth(stack_name: str) -> codebuild.BuildSpec:
         {
             "install": [
                 "command -v cdk >/dev/null || npm ci",
-                "python3 -c 'import aws_cdk, cdk_nag' 2>/dev/null || "
-                "python3 -m pip install --quiet -r requirements-build.txt",
+                install_unless_present(
+                    ["aws_cdk", "cdk_nag"],
+                    "python3 -m pip install --quiet -r requirements-build.txt"),
             ],
             "build": [
                 'export PATH="$PWD/node_modules/.bin:$PATH"',
@@ -131,8 +132,18 @@ def build_spec_for_synth(stack_name: str) -> codebuild.BuildSpec:
                 '-c sourceVersion="$SOURCE_VERSION_ID" --output cdk.out',
             ],
         },
-        artifacts={"base-directory": "cdk.out", "files": [f"{stack_name}.template.json"]},
+        # The template, and the manifest that says which account and region it was made for.
+        artifacts={"base-directory": "cdk.out",
+                   "files": [f"{stack_name}.template.json", "manifest.json"]},
     )
+
+
+def install_unless_present(modules: list[str], command: str) -> str:
+    """A shell command that runs `command` unless Python finds `modules` already (found, not
+    imported: importing aws_cdk alone takes seconds)."""
+    names = ", ".join(repr(m) for m in modules)
+    return (f'python3 -c "import importlib.util as u, sys; '
+            f'sys.exit(not all(u.find_spec(m) for m in ({names},)))" || {command}')
 
 
 def build_spec_for_tests() -> codebuild.BuildSpec:

@@ -188,8 +188,7 @@ class PipelineStack(Stack):
             trigger=actions.S3Trigger.EVENTS,  # an upload starts it; the trail below records it
             artifact_bucket=artifacts.bucket,
         ).pipeline
-        scan = SecurityScan(self, "Scan", encryption_key=key,  # 11
-                            template_file=f"{app_stack}.template.json")
+        scan = SecurityScan(self, "Scan", encryption_key=key, template=True)  # 11
         scan.add_to(self.pipeline)
         function = lambda_.Function.from_function_name(self, "AppFunction", function_name(config))
         smoke_test = SmokeTest(self, "SmokeTest", function=function, alias_name=ALIAS_NAME,

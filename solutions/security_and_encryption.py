@@ -22,7 +22,13 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from solutions.codebuild_configuration import PACKAGE, TEMPLATE, NodeProject, buildspec
+from solutions.codebuild_configuration import (
+    PACKAGE,
+    TEMPLATE,
+    NodeProject,
+    buildspec,
+    install_unless_present,
+)
 from solutions.lambda_runtime import APP_DIR
 
 
@@ -113,29 +119,29 @@ def secret_env(secret_name: str, json_key: str | None = None) -> codebuild.Build
 
 
 def build_spec_for_security_scan(
-    *, cdk_app: bool = False, template_file: str | None = None
+    *, cdk_app: bool = False, template: bool = False
 ) -> codebuild.BuildSpec:
-    """Audit the package's dependencies; with `template_file`, also check the template that
-    deploys; with `cdk_app`, synthesize and check the whole CDK app instead.
+    """Audit the package's dependencies; with `template`, also check the template that deploys;
+    with `cdk_app`, synthesize and check the whole CDK app instead.
 
     Every command exits non-zero on a finding, so a finding fails the build and the pipeline.
     The default audits the primary input: the package the Build stage made (its lockfile). With
-    `template_file`, the primary input is the repository (for the checker and its pinned
+    `template`, the primary input is the repository (for the checker and its pinned
     requirements), and the package and the template come in as the pipeline's `Package` and
-    `Template` artifacts. `cdk_app=True` is for a pipeline without a synth of its own: the source
+    `Template` artifacts (the template with the synth's manifest, which says the account and
+    region it was synthesized for). `cdk_app=True` is for a pipeline without a synth of its own: the source
     archive is the whole repository, and the scan synthesizes it.
     """
-    if template_file:
+    if template:
         return buildspec(
             {
                 # A CodeBuild image lacks cfn-lint and the checker's libraries: install the pinned
                 # ones, unless the image has them (the local AWS's builds do).
-                "install": ["python3 -c 'import cfnlint, yaml' 2>/dev/null || "
-                            "python3 -m pip install --quiet -r requirements-build.txt"],
+                "install": [install_unless_present(
+                    ["cfnlint", "yaml"], "python3 -m pip install --quiet -r requirements-build.txt")],
                 "build": [
                     # cfn-lint and the course's checks on the template CloudFormation will get.
-                    "python3 -m pitfalls check "
-                    f'"$CODEBUILD_SRC_DIR_{TEMPLATE}/{template_file}" --cfn-lint',
+                    f'python3 -m pitfalls check "$CODEBUILD_SRC_DIR_{TEMPLATE}" --cfn-lint',
                     # High and critical advisories in what ships; dev tools do not ship.
                     f'npm --prefix "$CODEBUILD_SRC_DIR_{PACKAGE}" audit --omit=dev '
                     "--audit-level=high",
@@ -171,9 +177,8 @@ def build_spec_for_security_scan(
 class SecurityScan(Construct):
     """A scan project, and a stage that runs it before the deploy stage.
 
-    `template_file`: the template of the Build stage's Template artifact to check too (the
-    course's pipeline); without it the scan audits the package (or, with `cdk_app`, the whole
-    repository).
+    `template`: check the Build stage's Template artifact too (the course's pipeline); without it
+    the scan audits the package (or, with `cdk_app`, the whole repository).
     """
 
     def __init__(
@@ -183,14 +188,14 @@ class SecurityScan(Construct):
         *,
         encryption_key: kms.IKey | None = None,
         cdk_app: bool = False,
-        template_file: str | None = None,
+        template: bool = False,
     ) -> None:
         super().__init__(scope, id)
-        self.template_file = template_file
+        self.template = template
         self.project = NodeProject(
             self,
             "Scan",
-            build_spec=build_spec_for_security_scan(cdk_app=cdk_app, template_file=template_file),
+            build_spec=build_spec_for_security_scan(cdk_app=cdk_app, template=template),
             encryption_key=encryption_key,
         ).project
 
@@ -206,7 +211,7 @@ class SecurityScan(Construct):
             for a in pipeline.stage("Build").actions
             for o in a.action_properties.outputs or []
         } if any(s.stage_name == "Build" for s in pipeline.stages) else {}
-        if self.template_file:
+        if self.template:
             if PACKAGE not in built or TEMPLATE not in built:
                 raise ValueError(f"the pipeline's Build stage makes no {PACKAGE} and {TEMPLATE}")
             primary, extra = source[0], [built[PACKAGE], built[TEMPLATE]]
