@@ -65,11 +65,15 @@ class LocalAWS:
         build(app)
         return Path(app.synth().directory)
 
-    def deploy(self, app_dir: Path, *stacks: str, parameters: Sequence[str] = ()) -> int:
-        """`cdk deploy` (bootstrapping first, once) to this local AWS; the CLI's exit code."""
+    def deploy(self, app_dir: Path, *stacks: str, parameters: Sequence[str] = (),
+               output: Path | None = None) -> int:
+        """`cdk deploy` (bootstrapping first, once) to this local AWS; the CLI's exit code.
+        `output`: where the CLI synthesizes an app (not a cloud assembly) into, instead of the
+        app's own cdk.out."""
         self.log.clear()
+        extra = ["--output", str(output)] if output is not None else []
         return deploy_local(app_dir=app_dir, stacks=stacks, state_dir=self.state,
-                            parameters=parameters, say=self.log.append)
+                            parameters=parameters, extra=extra, say=self.log.append)
 
     def destroy(self, app_dir: Path, *stacks: str) -> int:
         self.log.clear()

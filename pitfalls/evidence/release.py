@@ -8,6 +8,9 @@ way a developer's upload would (fixed dates: the same files give the same bytes)
     tree = SourceTree.from_repository()
     tree.replace("lambda_src/src/index.mjs", "ok: true,", "ok: true, release: 2,")
     aws.s3.put_object(Bucket=bucket, Key="source.zip", Body=tree.archive())
+
+From a terminal, `python -m pitfalls.evidence.release source.zip` writes the repository's
+archive, to upload to a real pipeline's source bucket (`aws s3 cp source.zip s3://BUCKET/`).
 """
 
 from __future__ import annotations
@@ -79,3 +82,28 @@ class SourceTree:
 
     def remove(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m pitfalls.evidence.release OUT.zip`: the repository's source archive."""
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1 or not args[0].endswith(".zip"):
+        print("usage: python -m pitfalls.evidence.release OUT.zip", file=sys.stderr)
+        return 2
+    tree = SourceTree.from_repository()
+    try:
+        data = tree.archive()
+        Path(args[0]).write_bytes(data)
+    except OSError as exc:
+        print(f"error: cannot write {args[0]}: {exc.strerror}", file=sys.stderr)
+        return 2
+    finally:
+        tree.remove()
+    print(f"wrote {args[0]} ({len(data) // 1024} KiB): upload it as the pipeline's source.zip")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -8,6 +8,7 @@ temp paths or time stamps, so committed notebook outputs stay stable.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import tempfile
@@ -78,11 +79,15 @@ def synth_app(
     *,
     nag: bool = True,
     context: dict[str, Any] | None = None,
+    keep: Path | None = None,
 ) -> dict[str, SynthResult]:
-    """Build an app with `build(app)`, synthesize it, and return each stack's result by name."""
+    """Build an app with `build(app)`, synthesize it, and return each stack's result by name.
+    `keep`: synthesize the cloud assembly there and keep it (to deploy what was checked)."""
     from cdk_nag import AwsSolutionsChecks
 
-    with tempfile.TemporaryDirectory(prefix="pitfalls-synth-") as outdir:
+    with contextlib.ExitStack() as cleanup:
+        outdir = str(keep) if keep is not None else cleanup.enter_context(
+            tempfile.TemporaryDirectory(prefix="pitfalls-synth-"))
         app = cdk.App(
             outdir=outdir,
             analytics_reporting=False,
