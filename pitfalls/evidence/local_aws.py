@@ -107,8 +107,9 @@ class LocalAWS:
     def masked(self, value: object, stack: str) -> str:
         """`value` as text, with the physical names CloudFormation made up shown as <LogicalId>."""
         text = value if isinstance(value, str) else json.dumps(value)
+        # A policy's physical id is the name of what it is attached to: name that one instead.
         names = {r.physical_id: f"<{r.logical_id}>" for r in self.resources(stack)
-                 if not r.physical_id.startswith("arn:")}
+                 if not r.physical_id.startswith("arn:") and not r.type.endswith("Policy")}
         for physical in sorted(names, key=len, reverse=True):
             text = text.replace(physical, names[physical])
         return text

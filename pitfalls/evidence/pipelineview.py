@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import threading
 import time
 from collections import Counter
@@ -31,12 +32,29 @@ from pitfalls.evidence.local_aws import LocalAWS
 from pitfalls.evidence.render import STYLE, Table
 
 DONE = {"Succeeded", "Failed", "Stopped", "Superseded", "Cancelled"}
-SUMMARY_WIDTH = 96  # characters of "what happened" per action
+_BUILD_FAILED = re.compile(r"Build terminated with state: (\w+)\. Phase: (\w+), Code: \w+, "
+                           r"Message: (.*)", re.S)
+_COMMAND_FAILED = re.compile(r"Error while executing command: (.*)\. Reason: (.*)", re.S)
 
 
-def _short(text: str, width: int = SUMMARY_WIDTH) -> str:
+def _short(text: str, width: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+def concise(summary: str) -> str:
+    """What happened, in a line: a CodeBuild failure as the phase and the command that failed
+    (shortened: its text is the buildspec's, the same on every run)."""
+    summary = " ".join(summary.split())
+    build = _BUILD_FAILED.match(summary)
+    if build:
+        state, phase, message = build.groups()
+        command = _COMMAND_FAILED.match(message)
+        if command:
+            return (f"{phase} phase failed: `{_short(command.group(1), 48)}` "
+                    f"({command.group(2)})")
+        return f"{phase} phase {state}: {message}"
+    return summary
 
 
 def _seconds(start: Any, end: Any) -> str:
@@ -265,7 +283,7 @@ class Pipeline:
         summary = result.get("externalExecutionSummary") or ""
         if a.get("status") == "Failed" and not summary:
             summary = ((a.get("output") or {}).get("errorDetails") or {}).get("message", "")
-        summary = _short(self.mask(summary))
+        summary = concise(self.mask(summary))
         took = _seconds(a.get("startTime"), a.get("lastUpdateTime")) if a.get("status") in DONE \
             else "running"
         return ActionRow(stage, name, str(a.get("status")), summary, took,
@@ -301,7 +319,7 @@ class Pipeline:
         rows = [[e["pipelineExecutionId"], e.get("executionType", "STANDARD"),
                  self._trigger(e.get("trigger") or {}, {"artifactRevisions": [
                      {"revisionId": r.get("revisionId")} for r in e.get("sourceRevisions", [])]}),
-                 e["status"], self.mask(_short(e.get("statusSummary", ""), 60))]
+                 e["status"], self.mask(concise(e.get("statusSummary", "")))]
                 for e in self._executions()]
         return Table(["execution", "type", "started by", "status", "summary"], rows)
 
@@ -357,8 +375,9 @@ class Callers:
         return [v for v in self.versions() if self.calls[(v, True)]]
 
     def table(self) -> Table:
-        rows = [[f"version {v}", f"{self.calls[(v, False)]} calls",
-                 f"{self.calls[(v, True)]} errors", self.first_error.get(v, "")]
+        # Counts change from run to run; fixed widths keep the columns where they are.
+        rows = [[f"version {v}", f"{self.calls[(v, False)]:>6} calls",
+                 f"{self.calls[(v, True)]:>6} errors", self.first_error.get(v, "")]
                 for v in self.versions()]
         return Table(["ran on", "answered", "failed", "first error"], rows,
                      title=f"Calls through the {self.alias} alias while the release ran")

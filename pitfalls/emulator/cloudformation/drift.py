@@ -246,14 +246,16 @@ def api_describe_stack_drift_detection_status(self: Any) -> ActionResult:
 
 @adds("moto.cloudformation.responses:CloudFormationResponse.describe_stack_resource_drifts")
 def api_describe_stack_resource_drifts(self: Any) -> ActionResult:
-    """DescribeStackResourceDrifts: each resource's drift from the stack's latest detection,
+    """DescribeStackResourceDrifts: each resource of the stack as its latest detection found it,
     filtered by status (added)."""
     backend = _backend(self)
     stack = _stack(backend, self._get_param("StackName"))
+    now = {r.logical_resource_id for r in _checked(stack)}  # a resource since removed: not listed
     latest: dict[str, dict[str, Any]] = {}
     for found in sorted(_detections(backend).values(), key=lambda d: d.time):
         if found.stack_id == stack.stack_id:
-            latest.update({r["LogicalResourceId"]: r for r in found.resources})
+            latest.update({r["LogicalResourceId"]: r for r in found.resources
+                           if r["LogicalResourceId"] in now})
     wanted = set(_list(self, "StackResourceDriftStatusFilters"))
     drifts = [r for _, r in sorted(latest.items())
               if not wanted or r["StackResourceDriftStatus"] in wanted]
