@@ -5,15 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from pitfalls.learner.exercise import Exercise, register
-from pitfalls.learner.exercises.harness import reference_alias
+from pitfalls.learner.exercises.harness import reference_alias, reference_projects
 
 
 def harness(stack: Any, cls: type) -> None:
-    from solutions.codebuild_configuration import (
-        NodeProject,
-        build_spec_for_build,
-        build_spec_for_tests,
-    )
     from solutions.iam_least_privilege import acknowledge_managed_policy, acknowledge_scoped_grants
     from solutions.incomplete_pipeline_stages import DeliveryPipeline
     from solutions.lambda_runtime import ApplicationFunction
@@ -21,22 +16,15 @@ def harness(stack: Any, cls: type) -> None:
 
     source = SourceBucket(stack, "Source")
     app = ApplicationFunction(stack, "App", stage="dev")
-    build = NodeProject(stack, "Build", build_spec=build_spec_for_build())
-    tests = NodeProject(stack, "Tests", build_spec=build_spec_for_tests())
     deploy = cls(stack, "Deploy", function=app.function, alias=reference_alias(stack, app.function))
     project = getattr(deploy, "project", None)
     if project is None:
         raise AttributeError("your DeployProject must set self.project to its CodeBuild project")
-    pipeline = DeliveryPipeline(
-        stack,
-        "Delivery",
-        source_bucket=source.bucket,
-        build_project=build.project,
-        test_project=tests.project,
-        deploy_project=project,
-    )
+    # The reference pipeline beside it (it deploys through CloudFormation, not with this project).
+    pipeline = DeliveryPipeline(stack, "Delivery", source_bucket=source.bucket,
+                                **reference_projects(stack))
     # The reference parts acknowledge their own scoped grants; the learner's construct does its own.
-    for part in (source, app, build, tests, pipeline):
+    for part in (source, app, pipeline):
         acknowledge_scoped_grants(part, reason="reference pipeline: CDK grant scoped to one resource")
     if app.function.role is not None:
         acknowledge_managed_policy(

@@ -9,9 +9,8 @@ from pitfalls.learner.exercises.harness import reference_alias
 
 
 def harness(stack: Any, cls: type) -> None:
-    from solutions.codebuild_configuration import NodeProject, build_spec_for_tests
-    from solutions.iam_least_privilege import DeployProject
-    from solutions.incomplete_pipeline_stages import DeliveryPipeline
+    from solutions.codebuild_configuration import NodeProject, build_spec_for_synth, build_spec_for_tests
+    from solutions.incomplete_pipeline_stages import APPLICATION_STACK, DeliveryPipeline
     from solutions.lambda_runtime import ApplicationFunction
     from solutions.s3_source_bucket import SourceBucket
 
@@ -22,14 +21,14 @@ def harness(stack: Any, cls: type) -> None:
     if project is None:
         raise AttributeError("your BuildProject must set self.project to its CodeBuild project")
     tests = NodeProject(stack, "Tests", build_spec=build_spec_for_tests())
-    deploy = DeployProject(stack, "Deploy", function=app.function, alias=reference_alias(stack, app.function))
+    synth = NodeProject(stack, "Synth", build_spec=build_spec_for_synth(APPLICATION_STACK))
     DeliveryPipeline(
         stack,
         "Delivery",
         source_bucket=source.bucket,
         build_project=project,
+        synth_project=synth.project,
         test_project=tests.project,
-        deploy_project=deploy.project,
     )
 
 
