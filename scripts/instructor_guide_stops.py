@@ -26,14 +26,18 @@ def stop(label: str, *edits: tuple[str, str]) -> Stop:
 _DEPLOY_STAGE = '                codepipeline.StageProps(\n                    stage_name="Deploy",'
 _PACKAGE = (
     '        source = codepipeline.Artifact("Source")\n',
-    '        source = codepipeline.Artifact("Source")\n        package = codepipeline.Artifact("Package")\n',
+    '        source = codepipeline.Artifact("Source")\n        package = codepipeline.Artifact("Package")\n'
+    '        template = codepipeline.Artifact("Template")\n',
 )
 _BUILD = """                codepipeline.StageProps(
                     stage_name="Build",
                     actions=[
                         actions.CodeBuildAction(
-                            action_name="Build", project=build_project, input=source, outputs=[package]
-                        )
+                            action_name="Package", project=build_project, input=source, outputs=[package]
+                        ),
+                        actions.CodeBuildAction(
+                            action_name="Synth", project=synth_project, input=source, outputs=[template]
+                        ),
                     ],
                 ),
 """
@@ -44,13 +48,13 @@ _TEST = """                codepipeline.StageProps(
                             action_name="UnitTests",
                             type=actions.CodeBuildActionType.TEST,
                             project=test_project,
-                            input=source,
+                            input=package,
                         )
                     ],
                 ),
 """
 _TEST_AS_BUILD = _TEST.replace("                            type=actions.CodeBuildActionType.TEST,\n", "")
-_DEPLOY_PACKAGE = ("project=deploy_project, input=source", "project=deploy_project, input=package")
+_DEPLOY_PACKAGE = ("template=source, package=source", "template=template, package=package")
 
 # --- 02 · IAM -------------------------------------------------------------------------------------
 _TRUST = ('iam.ServicePrincipal("lambda.amazonaws.com")', 'iam.ServicePrincipal("codebuild.amazonaws.com")')

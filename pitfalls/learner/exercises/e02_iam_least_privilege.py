@@ -9,6 +9,7 @@ from pitfalls.learner.exercises.harness import reference_alias, reference_projec
 
 
 def harness(stack: Any, cls: type) -> None:
+    from solutions.deployment_validation import add_smoke_test
     from solutions.iam_least_privilege import acknowledge_managed_policy, acknowledge_scoped_grants
     from solutions.incomplete_pipeline_stages import DeliveryPipeline
     from solutions.lambda_runtime import ApplicationFunction
@@ -20,9 +21,11 @@ def harness(stack: Any, cls: type) -> None:
     project = getattr(deploy, "project", None)
     if project is None:
         raise AttributeError("your DeployProject must set self.project to its CodeBuild project")
-    # The reference pipeline beside it (it deploys through CloudFormation, not with this project).
+    # The reference pipeline runs it as an action of its deploy stage (the pipeline grants it its
+    # input artifact, as it does every project it runs).
     pipeline = DeliveryPipeline(stack, "Delivery", source_bucket=source.bucket,
                                 **reference_projects(stack))
+    add_smoke_test(pipeline.pipeline, project)
     # The reference parts acknowledge their own scoped grants; the learner's construct does its own.
     for part in (source, app, pipeline):
         acknowledge_scoped_grants(part, reason="reference pipeline: CDK grant scoped to one resource")
