@@ -7,17 +7,25 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_WORKERS ?= 2
 
-.PHONY: setup lab test test-fast lint bench refresh-outputs clean
+.PHONY: setup lab test test-fast test-on-date lint bench refresh-outputs clean
 
 setup:
 	@$(PYTHON) scripts/setup.py
 
+# As root (containers, VMs) JupyterLab refuses to start without --allow-root.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
+
 lab: setup
-	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
+	$(BIN)/jupyter lab $(ALLOW_ROOT) notebooks/00_start_here.ipynb
 
 test: setup
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile tests notebooks --nbval \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg
+
+# The whole test command on another day (faketime): nothing may move with the calendar.
+#   make test-on-date DATE=2028-06-01
+test-on-date: setup
+	scripts/test_on_date.sh $(DATE)
 
 lint: setup
 	$(BIN)/ruff check pitfalls solutions tests scripts app.py
@@ -28,6 +36,7 @@ test-fast: setup
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -q -m "not slow and not emulator and not network" tests
 
 bench: setup
+	$(BIN)/python scripts/bench_checker.py
 	$(BIN)/python scripts/bench.py
 
 # Re-execute every notebook in place (after changing a scenario); commit the result.

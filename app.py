@@ -11,12 +11,15 @@ One validated configuration object (solutions/hardcoded_environment.py) says whe
 the app deploys: the stage from context (`-c stage=prod`, default in cdk.json), account and
 region from the CLI's environment (CDK_DEFAULT_ACCOUNT / CDK_DEFAULT_REGION, overridden by
 CDK_DEPLOY_*), never typed in. A wrong value stops the synth with one line on stderr.
+The course's checks run at every synth (pitfalls.cdk_plugin): a finding shows in CDK's validation
+report, and an error-level one stops the synth.
 """
 
 import sys
 
 import aws_cdk as cdk
 
+from pitfalls.cdk_plugin import PitfallsChecks
 from solutions.hardcoded_environment import ConfigError, DeploymentConfig
 from solutions.pipeline import ApplicationStack, PipelineStack
 
@@ -28,6 +31,7 @@ except ConfigError as exc:
 PipelineStack(app, config.stack_name, config=config, env=config.env)
 ApplicationStack(app, config.app_stack_name, config=config, env=config.env,
                  source_version=app.node.try_get_context("sourceVersion"))
+cdk.Validations.of(app).add_plugins(PitfallsChecks())
 if app.node.try_get_context("nag"):
     # `cdk synth -c nag=true` (the pipeline's Synth action): an unacknowledged cdk-nag finding
     # fails the synth, and the report says which.

@@ -39,6 +39,7 @@ SLOW_MODULES = {
     "test_app.py", "test_architecture.py", "test_binder.py", "test_codebuild_configuration.py",
     "test_deployment_validation.py", "test_doctor.py", "test_drift.py", "test_instructor_guide.py",
     "test_lambda_app.py", "test_notebooks.py", "test_real_account.py", "test_synth.py",
+    "test_corpus_synth.py", "test_cdk_plugin.py",
     "test_versioning_and_rollback.py",
 }
 NETWORK_MODULES = {"test_binder.py"}  # installs from the package registries

@@ -10,13 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 from pitfalls.architecture import architecture
+from pitfalls.asof import COURSE_DATE
 from pitfalls.checks import run_checks
 from pitfalls.checks.s05_lambda_runtime import runtime_lifecycle, runtime_status
-from pitfalls.checks.s09_naming_and_tagging import requiring_tags
-from pitfalls.checks.tools import cfn_lint_findings
+from pitfalls.checks.s09_naming_and_tagging import requiring_tags, resource_schema
+from pitfalls.checks.tools import cfn_lint_findings, nag_rules
 from pitfalls.emulator.verify import verify_stack
 from pitfalls.evidence.deployview import DeploymentView, api_doc, compare_deployments, waiter_states
 from pitfalls.evidence.environments import name_limits, names_side_by_side
+from pitfalls.evidence.live import live_progress
 from pitfalls.evidence.local_aws import LocalAWS
 from pitfalls.evidence.localrun import (
     BuildSpecView,
@@ -62,14 +64,14 @@ from pitfalls.learner.progress import show_progress
 from pitfalls.templates import Template, as_list, project_buildspec, refs_in
 
 __all__ = [
-    "BuildSpecView", "Callers", "DeploymentView", "Excerpt", "FindingsTable", "HurriedDeliveryApp",
-    "LocalAWS", "Pipeline", "SourceTree", "SynthError", "SynthResult",
-    "Table", "Template", "TextFile", "acknowledged", "as_list", "action_commands", "api_doc", "app_copy",
-    "architecture", "cfn_lint_findings", "check_environment", "cli_progress", "compare",
+    "BuildSpecView", "COURSE_DATE", "Callers", "DeploymentView", "Excerpt", "FindingsTable",
+    "HurriedDeliveryApp", "LocalAWS", "Pipeline", "SourceTree", "SynthError", "SynthResult",
+    "Table", "Template", "TextFile", "acknowledged", "action_commands", "api_doc", "app_copy",
+    "architecture", "as_list", "cfn_lint_findings", "check_environment", "cli_progress", "compare",
     "compare_buildspecs", "compare_deployments", "drift_report", "evidence", "fresh_stack", "hint",
-    "load_handler", "load_inline_handler",
-    "name_limits", "names_side_by_side", "outline", "physical_names", "project_buildspec",
-    "reference_alias", "reference_projects", "refs_in", "requiring_tags", "run_checks",
+    "live_progress", "load_handler", "load_inline_handler", "nag_rules", "name_limits",
+    "names_side_by_side", "outline", "physical_names", "project_buildspec", "reference_alias",
+    "reference_projects", "refs_in", "requiring_tags", "resource_schema", "run_checks",
     "run_commands", "run_pytest", "runtime_lifecycle", "runtime_status", "show_code",
     "show_progress", "show_test", "stage_flow", "start_type_checker", "synth", "synth_app",
     "synth_in_harness", "taught_properties", "test_action_commands", "to_yaml", "try_each",

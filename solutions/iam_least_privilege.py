@@ -13,13 +13,20 @@ are acknowledged here with a written reason, in the namespaced form
 `AwsSolutions::AwsSolutions-IAM5[...]` that CDK keeps in its validation report under
 `suppressedViolations` (the plain `AwsSolutions-IAM5[...]` form makes cdk-nag drop the finding
 without a trace). The ids are computed from the synthesized policies, never typed by hand, and
-only scoped wildcards qualify: `*` alone, `service:*` and Resource `"*"` are never acknowledged.
+only what CDK itself wrote qualifies: a statement in the policy CDK keeps for a principal's grants,
+in the exact shape one of CDK's grants gives it (asked of the pinned CDK, `cdk_grant_shapes`).
+A wildcard a person wrote, even scoped to a resource of the stack, stays a finding; `*` alone,
+`service:*` and Resource `"*"` are never acknowledged.
 """
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Sequence
+import re
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import jsii
@@ -31,6 +38,7 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct, IConstruct
 
 from solutions.codebuild_configuration import NodeProject, build_spec_for_alias_deploy
+from solutions.lambda_runtime import RUNTIME
 
 NAG_PACK = "AwsSolutions"  # cdk-nag's plugin name: the namespace CDK matches acknowledgments in
 
@@ -80,6 +88,96 @@ def _anchors(resource: str) -> list[str]:
     return [r for r in refs if r and not r.startswith("AWS::")]
 
 
+_REF = re.compile(r"<(?!AWS::)([A-Za-z0-9]+)((?:\.[A-Za-z0-9.]+)?)>")  # <Bucket.Arn>, <Project>
+_OBJECTS = re.compile(r"^(<#\.Arn>)/.+$")  # any object-key pattern of a bucket grant
+
+
+def _shape(resource: str) -> str:
+    """A flattened resource with the granted resource's logical id replaced by `#` and a bucket
+    grant's object-key pattern by `*`: what one grant writes, whatever it is granted on."""
+    return _OBJECTS.sub(r"\1/*", _REF.sub(r"<#\2>", resource))
+
+
+@dataclass(frozen=True)
+class GrantShape:
+    """One statement as a CDK grant writes it: the grant, its actions, its resources' shapes."""
+
+    grant: str
+    actions: frozenset[str]
+    resources: frozenset[str]
+
+
+@functools.cache
+def cdk_grant_shapes() -> tuple[GrantShape, ...]:
+    """The statements CDK's own grants write, asked of CDK itself.
+
+    Each grant the course's constructs use is made once, to a role of its own, on a throwaway
+    stack (a KMS-encrypted bucket, its key, a function, a CodeBuild project, which grants its own
+    role its logs and reports); the statements that land in each role's policy are the shapes.
+    The pinned CDK decides them: nothing here lists an action by hand.
+    """
+    from aws_cdk import App
+    from aws_cdk import aws_s3 as s3
+
+    with tempfile.TemporaryDirectory(prefix="pitfalls-grants-") as outdir:
+        stack = Stack(App(outdir=outdir), "GrantShapes")
+        key = kms.Key(stack, "Key")
+        bucket = s3.Bucket(stack, "Bucket", encryption_key=key)
+        function = lambda_.Function(stack, "Function", runtime=RUNTIME, handler="index.handler",
+                                    code=lambda_.Code.from_inline("//"))
+        # Key grants first: a bucket grant that writes the same key statement is named after them.
+        grants: dict[str, Callable[[iam.Role], object]] = {
+            "key.grant_decrypt": key.grant_decrypt,
+            "key.grant_encrypt": key.grant_encrypt,
+            "key.grant_encrypt_decrypt": key.grant_encrypt_decrypt,
+            "bucket.grant_read": bucket.grant_read,
+            "bucket.grant_write": bucket.grant_write,
+            "bucket.grant_read_write": bucket.grant_read_write,
+            "bucket.grant_put": bucket.grant_put,
+            "function.grant_invoke": function.grant_invoke,
+            "a CodeBuild project's own logs and reports": (
+                lambda role: codebuild.PipelineProject(stack, "Project", role=role)),
+        }
+        shapes: dict[tuple[frozenset[str], frozenset[str]], GrantShape] = {}
+        for i, (grant, make) in enumerate(grants.items()):
+            role = iam.Role(stack, f"Grantee{i}", assumed_by=iam.AccountRootPrincipal())
+            make(role)
+            policy = role.node.find_child("DefaultPolicy")
+            assert isinstance(policy, iam.Policy)
+            document = stack.resolve(policy.document)
+            for st in _as_list(document.get("Statement", [])):
+                actions = frozenset(_as_list(st.get("Action", [])))
+                resources = frozenset(_shape(flatten(r)) for r in _as_list(st.get("Resource", [])))
+                shapes.setdefault((actions, resources), GrantShape(grant, actions, resources))
+    return tuple(shapes.values())
+
+
+def grant_of(statement: dict[str, Any]) -> str | None:
+    """The CDK grant(s) that write exactly this statement, or None for anything else.
+
+    A statement is a CDK grant's when it is scoped to one resource of the stack, in the shape a
+    grant gives its resources, and its actions are the whole action set of one or more grants
+    (CDK merges grants on the same resource into one statement). A hand-written statement with
+    other actions (`s3:Get*`), conditions, or resources of two constructs is not.
+    """
+    if statement.get("Effect") != "Allow" or {"NotAction", "NotResource", "Condition"} & statement.keys():
+        return None
+    actions = frozenset(a for a in _as_list(statement.get("Action", [])) if isinstance(a, str))
+    flat = [flatten(r) for r in _as_list(statement.get("Resource", []))]
+    if len({a for r in flat for a in _anchors(r)}) != 1:
+        return None
+    resources = frozenset(_shape(r) for r in flat)
+    fits = sorted((s for s in cdk_grant_shapes() if s.resources == resources and s.actions <= actions),
+                  key=lambda s: -len(s.actions))
+    covered: frozenset[str] = frozenset()
+    names = []
+    for shape in fits:  # the largest grants first: the fewest that write exactly these actions
+        if not shape.actions <= covered:
+            covered |= shape.actions
+            names.append(shape.grant)
+    return " + ".join(names) if names and covered == actions else None
+
+
 def _named(resource: str, prefixes: Sequence[str]) -> str | None:
     """The name prefix that scopes `resource` (its first `*` comes right after one, or after the
     one name and a separator: `function:name:*`, a function's versions), if any."""
@@ -88,29 +186,45 @@ def _named(resource: str, prefixes: Sequence[str]) -> str | None:
         head.endswith(p) or (head[-1:] in (":", "/") and head[:-1].endswith(p)))), None)
 
 
-def scoped_wildcards(statement: dict[str, Any], name_prefixes: Sequence[str] = ()) -> list[str]:
-    """The AwsSolutions-IAM5 findings of one statement that are scoped wildcards.
+def named_by(statement: dict[str, Any], prefixes: Sequence[str]) -> str | None:
+    """The name prefixes (`function:MyStack-*`) that scope every resource of this statement, or
+    None: for the resources CloudFormation names after one stack (`<stack>-<LogicalId>-<random>`),
+    which a role written before the stack exists can only name by prefix. A person wrote these
+    statements; the caller names the prefixes and says why."""
+    if not prefixes or statement.get("Effect") != "Allow" or {"NotAction", "NotResource"} & statement.keys():
+        return None
+    names = [_named(r, prefixes) if r != "*" else None
+             for r in map(flatten, _as_list(statement.get("Resource", [])))]
+    if not names or None in names:
+        return None
+    return ", ".join(f"{n}*" for n in sorted({n for n in names if n}))
 
-    A statement qualifies only when every resource it names is anchored to a resource of the
-    stack, or named by one of `name_prefixes` (the resources CloudFormation names after one
-    stack, `function:MyStack-*`); then its narrow action wildcards (`s3:GetObject*`, never
-    `s3:*` or `*`) and its resource wildcards (`<Bucket.Arn>/*`,
-    `log-group:/aws/codebuild/<Project>:*`) are scoped.
+
+def scoped_wildcards(statement: dict[str, Any], name_prefixes: Sequence[str] = ()) -> list[str]:
+    """The AwsSolutions-IAM5 findings of one statement that a CDK grant wrote, or that names its
+    resources by one of `name_prefixes` (`named_by`).
+
+    Only a statement CDK's own grants wrote qualifies (`grant_of`), or one scoped by the prefixes
+    its caller names; then its narrow action wildcards (`s3:GetObject*`, never `s3:*` or `*`) and
+    its resource wildcards (`<Bucket.Arn>/*`, `log-group:/aws/codebuild/<Project>:*`) are
+    findings to acknowledge. The same wildcard written by hand, unnamed, stays a finding.
     """
-    if statement.get("Effect") != "Allow" or "NotAction" in statement:
-        return []
-    resources = [flatten(r) for r in _as_list(statement.get("Resource", []))]
-    if not resources or not all(
-        r != "*" and (_anchors(r) or _named(r, name_prefixes)) for r in resources
-    ):
+    if grant_of(statement) is None and named_by(statement, name_prefixes) is None:
         return []
     found = [
         f"Action::{a}"
         for a in _as_list(statement.get("Action", []))
         if isinstance(a, str) and "*" in a and a != "*" and not a.endswith(":*")
     ]
-    found += [f"Resource::{r}" for r in resources if "*" in r]
+    found += [f"Resource::{r}" for r in map(flatten, _as_list(statement.get("Resource", []))) if "*" in r]
     return found
+
+
+def _grants_policy(node: IConstruct) -> bool:
+    """Whether `node` is the policy CDK makes for a principal's grants (`<Role>/DefaultPolicy`):
+    a policy or managed policy a person declared is never one."""
+    parent = node.node.scope
+    return isinstance(node, iam.CfnPolicy) and parent is not None and parent.node.id == "DefaultPolicy"
 
 
 @jsii.implements(IAspect)
@@ -122,8 +236,9 @@ class _AcknowledgeScopedGrants:
         self.name_prefixes = tuple(name_prefixes)
 
     def visit(self, node: IConstruct) -> None:
-        if not isinstance(node, (iam.CfnPolicy, iam.CfnManagedPolicy)):
+        if not _grants_policy(node):
             return
+        assert isinstance(node, iam.CfnPolicy)
         document = Stack.of(node).resolve(node.policy_document)
         acks: dict[str, str] = {}
         for statement in _as_list((document or {}).get("Statement", [])):
@@ -132,8 +247,9 @@ class _AcknowledgeScopedGrants:
                 ids = {i for r in flat for i in _anchors(r)}
                 ids |= {f"{n}*" for r in flat if (n := _named(r, self.name_prefixes))}
                 where = ", ".join(sorted(ids))
+                grant = grant_of(statement) or "a statement naming its resources by prefix"
                 acks.setdefault(
-                    nag_id("AwsSolutions-IAM5", finding), f"{self.reason} (limited to {where})"
+                    nag_id("AwsSolutions-IAM5", finding), f"{self.reason}: {grant} on {where}"
                 )
         if acks:
             Validations.of(node).acknowledge(
@@ -144,14 +260,16 @@ class _AcknowledgeScopedGrants:
 def acknowledge_scoped_grants(
     scope: IConstruct, reason: str, *, name_prefixes: Sequence[str] = ()
 ) -> None:
-    """Acknowledge, with `reason`, the IAM5 findings CDK's scoped grants raise under `scope`,
-    and those of statements scoped by `name_prefixes` (see `scoped_wildcards`).
+    """Acknowledge, with `reason`, the IAM5 findings CDK's own grants raise under `scope`, and
+    those of statements that name their resources by one of `name_prefixes` (`named_by`).
 
     Runs as an Aspect, when every grant of the app has been added (grants made by a pipeline to
-    a project's role arrive after the project exists). Real wildcards stay findings.
+    a project's role arrive after the project exists). Each acknowledgment names the grant whose
+    shape the statement has. Real wildcards, and wildcards a person wrote, stay findings.
     """
     from aws_cdk import Aspects
 
+    cdk_grant_shapes()  # asked of CDK now, not from inside the synthesis
     Aspects.of(scope).add(_AcknowledgeScopedGrants(reason, name_prefixes))
 
 

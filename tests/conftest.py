@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -46,3 +47,24 @@ def run_tagged_cells(path: Path, *tags: str) -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A screenshot of the page of a browser test (tests/browser) that failed, path printed."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    pg = getattr(item, "funcargs", {}).get("page")
+    if report.when != "call" or not report.failed or pg is None:
+        return
+    from tests.browser.lab import SHOTS
+
+    SHOTS.mkdir(exist_ok=True)
+    shot = SHOTS / f"FAILED-{item.name}.png"
+    try:
+        pg.screenshot(path=str(shot), full_page=True)
+    except Exception as exc:  # the page may be gone; the failure itself is what matters
+        report.sections.append(("screenshot", f"none taken: {exc}"))
+    else:
+        report.sections.append(("screenshot", f"saved: {shot}"))
+        print(f"\nscreenshot of the failed page: {shot}")

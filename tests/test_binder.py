@@ -27,7 +27,8 @@ def _pin(name: str) -> str:
 def test_postbuild_installs_the_cli_with_the_pinned_node(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     repo.mkdir()
-    for name in ("postBuild", "package.json", "package-lock.json"):
+    for name in ("postBuild", "package.json", "package-lock.json", "scripts/ipython_kernel_config.py"):
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / name, repo / name)
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
@@ -65,6 +66,9 @@ def test_postbuild_installs_the_cli_with_the_pinned_node(tmp_path: Path) -> None
     on_path = subprocess.run([str(py), "-c", "import sys; print(sys.path)"], env=env,
                              capture_output=True, text=True, check=True).stdout
     assert str(repo) in on_path
+    # Its kernels load the %%exercise magic at start, as make's .venv does.
+    assert (venv / "etc" / "ipython" / "ipython_kernel_config.py").read_text() == (
+        ROOT / "scripts" / "ipython_kernel_config.py").read_text()
     # The environment running the tests was not touched.
     ours = Path(sysconfig.get_paths()["purelib"]) / "pipeline_pitfalls.pth"
     assert not ours.exists() or str(tmp_path) not in ours.read_text()

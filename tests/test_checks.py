@@ -8,7 +8,7 @@ import pytest
 from conftest import FIXTURES
 
 from pitfalls import scenarios
-from pitfalls.checks import REGISTRY, all_checks
+from pitfalls.checks import REGISTRY, SEVERITY_MEANING, all_checks
 from pitfalls.templates import load_template_file
 
 CHECK_FIXTURES = FIXTURES / "checks"
@@ -45,7 +45,8 @@ def test_check_is_documented(check_id: str) -> None:
     c = REGISTRY[check_id]
     assert c.id.startswith(f"PP{c.scenario:02d}-")
     assert c.scenario in scenarios.numbers()
-    assert c.severity in ("error", "warning", "info")
+    assert c.severity in SEVERITY_MEANING
+    assert c.source_url.startswith(("https://docs.aws.amazon.com/", "https://repost.aws/")), c.source_url
     for text in (c.requirement, c.rationale, c.fix):
         assert len(text) > 15
     assert "\n" not in c.requirement

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -103,3 +104,19 @@ def test_list_checks() -> None:
     assert r.returncode == 0
     assert "PP07-SOURCE-NOT-VERSIONED" in r.stdout
     assert "PP01" not in r.stdout
+
+
+def test_any_python_runs_the_cli_through_the_project_venv(tmp_path: Path) -> None:
+    """`python -m pitfalls ...` with a Python that has none of the course's packages (-S: no
+    site-packages, like a bare system Python) re-executes with .venv/bin/python."""
+    if not (ROOT / ".venv" / "bin" / "python").exists():
+        pytest.skip("no .venv here (conda or Binder): nothing to re-execute with")
+    fixture = str(FIXTURES / "checks" / "PP07-SOURCE-NOT-VERSIONED" / "noncompliant.yaml")
+    cmd = [sys.executable, "-S", "-m", "pitfalls", "check", fixture, "--scenario", "7"]
+    env = {k: v for k, v in os.environ.items() if k not in ("PITFALLS_NO_REEXEC", "VIRTUAL_ENV")}
+    r = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1 and "PP07-SOURCE-NOT-VERSIONED" in r.stdout, r.stderr
+    # Told not to, it says in one line what is missing and what to run.
+    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True,
+                       env={**env, "PITFALLS_NO_REEXEC": "1"}, timeout=120)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "run `make lab`" in r.stderr, r.stderr

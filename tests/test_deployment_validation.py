@@ -119,9 +119,11 @@ def test_hook_reads_a_version_arn_in_a_yaml_appspec(tmp_path: Path) -> None:
 def test_the_smoke_test_runs_on_aws_cli_v1_and_v2() -> None:
     """The payload is a file read as bytes (fileb://), which AWS CLI v1 (the local builds') and
     v2 (CodeBuild's images) read alike; v2's --cli-binary-format would stop v1."""
+    from aws_cdk import Stack
+
     from solutions.deployment_validation import build_spec_for_smoke_test
 
-    spec = json.dumps(build_spec_for_smoke_test().to_build_spec())
+    spec = json.dumps(Stack().resolve(build_spec_for_smoke_test().to_build_spec()))
     assert "fileb://event.json" in spec and "--cli-binary-format" not in spec
 
 

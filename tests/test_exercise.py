@@ -113,3 +113,98 @@ def test_related_checks_of_other_scenarios_count() -> None:
     g = grade(12, AlarmsWithoutKeyGrant)
     assert not g.passed
     assert {f.check for f in g.findings} == {"PP11-KEY-BLOCKS-SERVICE"}
+
+
+def test_magic_counts_its_own_line() -> None:
+    """A typo on the editor's line 5 (the %%exercise line is line 1) is reported as line 5."""
+    from IPython.utils.capture import capture_output
+
+    shell = InteractiveShell.instance()
+    shell.run_line_magic("load_ext", "pitfalls.learner.exercise")
+    shell.run_cell(SETUP)
+    src = "%%exercise 7\n" + cell("        self.bucket = s3.Bucket(self, 'B', versioned=True\n")
+    with capture_output():
+        shell.run_cell(src)
+    got = run_cell(7, src.split("\n", 1)[1], shell.user_ns, first_line=2)
+    assert got.error.startswith("SyntaxError") and "(line 5 of your cell)" in got.error, got.error
+
+
+@pytest.mark.parametrize("n", __import__("pitfalls.scenarios", fromlist=["numbers"]).numbers(),
+                         ids=lambda n: f"{n:02d}")
+def test_last_hint_passes_when_pasted(n: int) -> None:
+    """The solution hint is the whole cell: pasted into a namespace where nothing was imported
+    (the setup cell not run), it defines the class and passes."""
+    from pitfalls.learner.exercise import get
+
+    cell_text = get(n).solution_cell()
+    assert cell_text.startswith(f"%%exercise {n}\n")
+    g = run_cell(n, cell_text, {}, first_line=1)
+    assert g.passed, g.summary()
+
+
+def test_untouched_starter_is_graded_not_recorded(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pitfalls.learner import progress
+    from pitfalls.learner.exercise import get
+
+    monkeypatch.setenv("PITFALLS_PROGRESS_FILE", str(tmp_path / "p.json"))
+    ns: dict[str, Any] = {}
+    exec(SETUP, ns)  # noqa: S102
+    starter = get(7).starter
+    assert not run_cell(7, "\n" + starter + "\n", ns).passed  # blank lines around: still the starter
+    assert not (tmp_path / "p.json").exists()
+    run_cell(7, starter.replace("'Bucket'", "'B'").replace('"Bucket"', '"B"'), ns)
+    assert progress.load(tmp_path / "p.json")[7].attempts == 1
+
+
+def test_wrong_type_names_the_property_and_the_value(ns: dict[str, Any]) -> None:
+    ns["iam"] = __import__("aws_cdk.aws_iam", fromlist=["Role"])
+    g = run_cell(7, cell("        iam.Role(self, 'R', assumed_by='codebuild.amazonaws.com')\n"), ns)
+    assert "assumed_by (assumedBy) must be aws_iam.IPrincipal, not a string 'codebuild.amazonaws.com'" \
+        in g.error, g.error
+    assert "(line 4 of your cell)" in g.error
+
+
+def test_name_error_points_at_the_setup_cell() -> None:
+    g = run_cell(7, cell("        self.bucket = s3.Bucket(self, 'B')\n"), {})
+    assert "NameError" in g.error and "setup cell" in g.error, g.error
+
+
+def test_course_findings_first_and_tool_findings_grouped() -> None:
+    from pitfalls.learner.exercise import get
+
+    ns: dict[str, Any] = {}
+    exec(get(2).solution_cell().split("\n", 1)[1], ns)  # noqa: S102 (for the imports)
+    exec("from solutions.versioning_and_rollback import ALIAS_NAME", ns)  # noqa: S102
+    g = run_cell(2, get(2).starter, ns)
+    lines = g.finding_lines()
+    assert lines[0].startswith("PP02-")
+    iam5 = [ln for ln in lines if ln.startswith("AwsSolutions-IAM5 ")]
+    assert len(iam5) == 1 and "Action::s3:GetObject*" in iam5[0], lines
+
+
+def test_pasting_over_the_magic_line_warns(capsys: pytest.CaptureFixture[str]) -> None:
+    shell = InteractiveShell.instance()
+    shell.run_line_magic("load_ext", "pitfalls.learner.exercise")
+    shell.run_line_magic("load_ext", "pitfalls.learner.exercise")  # the setup cell loads it again
+    shell.run_cell(SETUP)
+    shell.run_cell(cell("        self.bucket = s3.Bucket(self, 'B')\n"))
+    err = capsys.readouterr().err
+    assert err.count("Not graded: this cell defines SourceBucket without the `%%exercise 7` line") == 1
+    shell.run_cell("class Other:\n    pass\n")
+    assert "Not graded" not in capsys.readouterr().err
+
+
+def test_hint_area_reads_before_the_cell_runs() -> None:
+    """The hint area's display carries text and HTML forms besides the widget: JupyterLab shows
+    the HTML of a committed output it has not seen run, instead of the widget's raw repr."""
+    from pitfalls.learner.exercise import Grade, get, hint_buttons
+
+    area = hint_buttons(get(7), Grade(False))
+    bundle = area._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert "Show hint 1 of 3" in bundle["text/html"] and "hint(7, 1)" in bundle["text/html"]
+    assert "VBox" not in bundle["text/plain"] and "hint(7, 1)" in bundle["text/plain"]
+    for n in (1, 2, 3):
+        area.reveal()
+        assert area.button.description == ("All hints shown" if n == 3 else f"Show hint {n + 1} of 3")
+    assert "%%exercise 7" in area.out.value and area.button.disabled

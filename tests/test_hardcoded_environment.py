@@ -79,13 +79,13 @@ def test_other_region_in_an_environment_specific_stack_is_flagged() -> None:
 
 
 def test_checker_reads_the_environment_from_the_manifest(tmp_path: Path) -> None:
-    """`pitfalls check cdk.out` of an environment-specific app: clean with the manifest, and
-    CDK's own region would be reported without it."""
+    """`pitfalls check cdk.out` of an environment-specific app: clean with the manifest; its
+    template alone is not judged on what only the manifest can tell, and the report says so."""
     import shutil
 
     import aws_cdk as cdk
 
-    from pitfalls.checks import findings_for_path
+    from pitfalls.checks import check_path, findings_for_path
     from pitfalls.evidence.synth import SYNTH_CONTEXT
 
     out = tmp_path / "cdk.out"
@@ -98,6 +98,6 @@ def test_checker_reads_the_environment_from_the_manifest(tmp_path: Path) -> None
     bare = tmp_path / "bare"
     bare.mkdir()
     shutil.copy(out / "S.template.json", bare / "S.template.json")
-    assert {f.check for f in findings_for_path(bare) if f.scenario == 3} == {
-        "PP03-LITERAL-REGION", "PP03-LITERAL-ACCOUNT",
-    }
+    report = check_path(bare)
+    assert [f for f in report.findings if f.scenario == 3] == []
+    assert report.not_judged == {"S": ["PP03-LITERAL-ACCOUNT", "PP03-LITERAL-REGION"]}

@@ -1,5 +1,6 @@
-"""Scenario 02: acknowledged findings stay in CDK's report with their reasons; real wildcards are
-never acknowledged; the ids are the ones CDK 2.275 and cdk-nag 3.0.2 match."""
+"""Scenario 02: acknowledged findings stay in CDK's report with their reasons; only what CDK's own
+grants wrote is acknowledged (real wildcards and wildcards a person wrote never are); the ids are
+the ones CDK 2.275 and cdk-nag 3.0.2 match."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from pitfalls.evidence.synth import synth, synth_app
 from solutions.iam_least_privilege import (
     acknowledge_managed_policy,
     acknowledge_scoped_grants,
+    cdk_grant_shapes,
     flatten,
+    grant_of,
     scoped_wildcards,
 )
 
@@ -44,7 +47,7 @@ def test_scoped_grants_are_kept_with_their_reason() -> None:
     assert {f.check.split("[", 1)[1] for f in kept} >= {
         "Action::s3:GetObject*]", "Action::s3:GetBucket*]", "Action::s3:List*]",
     }
-    assert all(f.reason.startswith("objects of one bucket (limited to Artifacts") for f in kept)
+    assert all(f.reason.startswith("objects of one bucket: bucket.grant_read on Artifacts") for f in kept)
 
 
 @pytest.mark.parametrize(
@@ -85,22 +88,68 @@ def test_real_wildcards_are_never_acknowledged() -> None:
     left = {f.check for f in r.findings if f.check.startswith(IAM5)}
     assert {f"{IAM5}[Action::*]", f"{IAM5}[Resource::*]", f"{IAM5}[Action::s3:*]",
             f"{IAM5}[Action::sns:Get*]"} <= left
-    assert not any("scoped" != f.reason.split(" ", 1)[0] for f in r.suppressed)
+    assert all(f.reason.startswith("scoped: bucket.grant_read on") for f in r.suppressed)
+
+
+def test_a_wildcard_a_person_wrote_is_refused() -> None:
+    """Scoped to the same bucket as the grant beside it, `s3:Get*` is not a CDK grant's: it stays
+    a finding. And a policy a person declared is never acknowledged, even in a grant's shape."""
+    from aws_cdk import aws_iam as iam
+
+    def build(stack: Any) -> None:
+        bucket, role = _reader(stack)
+        role.add_to_policy(iam.PolicyStatement(actions=["s3:Get*"], resources=[bucket.arn_for_objects("*")]))
+        mine = iam.Policy(stack, "Mine", statements=[iam.PolicyStatement(
+            actions=["s3:GetObject*", "s3:GetBucket*", "s3:List*"],
+            resources=[bucket.bucket_arn, bucket.arn_for_objects("*")])])
+        mine.attach_to_role(role)
+        acknowledge_scoped_grants(stack, reason="grants")
+
+    r = synth(build)
+    left = {(f.resource[:4], f.check) for f in r.findings if f.check.startswith(IAM5)}
+    assert ("Read", f"{IAM5}[Action::s3:Get*]") in left
+    assert {check for res, check in left if res == "Mine"} >= {
+        f"{IAM5}[Action::s3:GetObject*]", f"{IAM5}[Action::s3:List*]"}
+    kept = {f.check for f in r.suppressed}
+    assert f"{IAM5}[Action::s3:GetObject*]" in kept and f"{IAM5}[Action::s3:Get*]" not in kept
+
+
+def test_grant_shapes_are_cdks_own() -> None:
+    shapes = {(s.grant, next(iter(s.actions)).split(":")[0]): s for s in cdk_grant_shapes()}
+    read = shapes["bucket.grant_read", "s3"]
+    assert read.actions == {"s3:GetObject*", "s3:GetBucket*", "s3:List*"}
+    assert read.resources == {"<#.Arn>", "<#.Arn>/*"}
+    assert shapes["bucket.grant_read", "kms"].actions == {"kms:Decrypt", "kms:DescribeKey"}
+    assert shapes["function.grant_invoke", "lambda"].resources == {"<#.Arn>", "<#.Arn>:*"}
+    # CDK merges two grants on one key into one statement: both are named.
+    merged = {"Effect": "Allow", "Action": ["kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*",
+                                            "kms:Decrypt"], "Resource": {"Fn::GetAtt": ["K", "Arn"]}}
+    assert "key.grant_encrypt_decrypt" in (grant_of(merged) or "")
+
+
+GRANT_READ = {"Effect": "Allow", "Action": ["s3:GetObject*", "s3:GetBucket*", "s3:List*"],
+              "Resource": [{"Fn::GetAtt": ["B", "Arn"]},
+                           {"Fn::Join": ["", [{"Fn::GetAtt": ["B", "Arn"]}, "/*"]]}]}
 
 
 @pytest.mark.parametrize(
     "statement, expected",
     [
-        ({"Effect": "Allow", "Action": ["s3:GetObject*"],
-          "Resource": {"Fn::Join": ["", [{"Fn::GetAtt": ["B", "Arn"]}, "/*"]]}},
-         ["Action::s3:GetObject*", "Resource::<B.Arn>/*"]),
+        (GRANT_READ, ["Action::s3:GetObject*", "Action::s3:GetBucket*", "Action::s3:List*",
+                      "Resource::<B.Arn>/*"]),
+        ({**GRANT_READ, "Action": ["s3:GetObject*"]}, []),
+        ({**GRANT_READ, "Action": ["s3:Get*", "s3:List*"]}, []),
+        ({**GRANT_READ, "Condition": {"Bool": {"aws:SecureTransport": "true"}}}, []),
+        ({**GRANT_READ, "Resource": [{"Fn::GetAtt": ["B", "Arn"]},
+                                     {"Fn::Join": ["", [{"Fn::GetAtt": ["C", "Arn"]}, "/*"]]}]}, []),
         ({"Effect": "Allow", "Action": "s3:*", "Resource": {"Fn::GetAtt": ["B", "Arn"]}}, []),
         ({"Effect": "Allow", "Action": "s3:GetObject*", "Resource": "*"}, []),
         ({"Effect": "Allow", "Action": "logs:PutLogEvents",
           "Resource": {"Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:*"}}, []),
         ({"Effect": "Deny", "Action": "s3:Get*", "Resource": {"Fn::GetAtt": ["B", "Arn"]}}, []),
     ],
-    ids=["cdk-grant", "whole-service", "star-resource", "pseudo-params-only", "deny"],
+    ids=["cdk-grant", "part-of-a-grant", "hand-written", "with-condition", "two-resources",
+         "whole-service", "star-resource", "pseudo-params-only", "deny"],
 )
 def test_scoped_wildcards(statement: dict[str, Any], expected: list[str]) -> None:
     assert scoped_wildcards(statement) == expected

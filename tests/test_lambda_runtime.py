@@ -11,6 +11,7 @@ import sys
 import pytest
 from conftest import ROOT
 
+from pitfalls.asof import COURSE_DATE, as_of
 from pitfalls.checks import REGISTRY
 from pitfalls.checks import s05_lambda_runtime as s05
 from pitfalls.evidence.node import load_handler, load_inline_handler
@@ -47,14 +48,14 @@ def test_unknown_runtime_is_not_judged() -> None:
     assert s05.runtime_status("python3.99") is None
 
 
-def test_deprecated_runtime_check_judges_by_the_day(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_deprecated_runtime_check_judges_by_the_day() -> None:
     fn = {"Type": "AWS::Lambda::Function", "Properties": {"Runtime": "nodejs24.x"}}
     t = Template({"Resources": {"F": fn}})
     check = REGISTRY["PP05-DEPRECATED-RUNTIME"]
-    monkeypatch.setattr(s05, "today", lambda: dt.date(2026, 11, 1))
-    assert check.run(t) == []
-    monkeypatch.setattr(s05, "today", lambda: dt.date(2028, 1, 1))
-    assert "deprecated soon" in check.run(t)[0].message
+    with as_of(dt.date(2026, 11, 1)):
+        assert check.run(t) == []
+    with as_of(dt.date(2028, 1, 1)):
+        assert "deprecated soon" in check.run(t)[0].message
 
 
 def test_runtime_is_chosen_once() -> None:
@@ -63,7 +64,7 @@ def test_runtime_is_chosen_once() -> None:
 
     assert lambda_runtime.RUNTIME.name == f"nodejs{lambda_runtime.NODE_MAJOR}.x"
     assert codebuild_configuration.NODE_MAJOR is lambda_runtime.NODE_MAJOR
-    assert s05.runtime_status(lambda_runtime.RUNTIME.name, dt.date.today())[0] == "supported"
+    assert s05.runtime_status(lambda_runtime.RUNTIME.name, COURSE_DATE)[0] == "supported"
 
 
 def test_sdk_v2_handler_fails_to_load_on_node_24() -> None:

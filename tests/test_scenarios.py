@@ -85,10 +85,12 @@ from pitfalls.checks import Violation, check
 from pitfalls.templates import Template
 
 
-@check(id="PP15-NO-DEAD-LETTER-QUEUE", scenario=15,
+@check(id="PP15-NO-DEAD-LETTER-QUEUE", scenario=15, severity="error",
        requirement="A work queue sends messages that keep failing to a dead-letter queue.",
        rationale="Without one, a poison message is retried until it expires, and then it is lost.",
-       fix="sqs.Queue(..., dead_letter_queue=sqs.DeadLetterQueue(queue=dead, max_receive_count=3))")
+       fix="sqs.Queue(..., dead_letter_queue=sqs.DeadLetterQueue(queue=dead, max_receive_count=3))",
+       source_url="https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/"
+                  "sqs-dead-letter-queues.html")
 def no_dead_letter_queue(t: Template) -> Iterator[Violation]:
     targets = {str(q.get("Properties", {}).get("RedrivePolicy", {}).get("deadLetterTargetArn"))
                for _, q in t.resources("AWS::SQS::Queue")}

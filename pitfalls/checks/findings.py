@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -33,3 +34,17 @@ def sort_findings(findings: list[Finding]) -> list[Finding]:
         set(findings),
         key=lambda f: (f.stack, f.scenario or 99, rank.get(f.severity, 9), f.check, f.resource, f.message),
     )
+
+
+def findings_text(findings: Sequence[Finding]) -> str:
+    """A plain table, one finding a line; 'No findings.' when there are none."""
+    if not findings:
+        return "No findings."
+    rows = [(f.severity, f.check, f.tool, f.resource or "-", f.message) for f in findings]
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    widths = [min(w, 60) for w in widths]
+    lines = [
+        "  ".join(c.ljust(w) for c, w in zip(r[:4], widths, strict=True)) + "  " + r[4]
+        for r in rows
+    ]
+    return "\n".join(lines) + f"\n{len(findings)} finding(s)."

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pitfalls.checks import Violation, check
+from pitfalls.checks.flow import Flow, flows
 from pitfalls.templates import PIPELINE, Template, pipeline_actions
 from pitfalls.templates import PipelineAction as Action
 
@@ -17,21 +18,18 @@ def pipelines(t: Template) -> Iterator[tuple[str, list[Action]]]:
     """Pipelines with at least two stages (CloudFormation rejects fewer before these matter)."""
     for lid, _ in t.resources(PIPELINE):
         actions = pipeline_actions(t.props(lid))
-        if _last_stage(actions) >= 1:
+        if max((a.stage_index for a in actions), default=-1) >= 1:
             yield lid, actions
 
 
-def _last_stage(actions: list[Action]) -> int:
-    return max((a.stage_index for a in actions), default=-1)
-
-
-def _build_outputs(actions: list[Action]) -> set[str]:
-    return {o for a in actions if a.category == "Build" for o in a.outputs}
+def _deploy_names(flow: Flow) -> str:
+    return ", ".join(s.where for s in flow.deploys)
 
 
 @check(
     id="PP01-NO-BUILD",
     scenario=1,
+    severity="warning",
     requirement="Between source and deploy, a build action turns the source into a package.",
     rationale=(
         "Without a build stage the pipeline ships the raw source zip: dependencies are not "
@@ -41,20 +39,23 @@ def _build_outputs(actions: list[Action]) -> set[str]:
         "Add a stage with codepipeline_actions.CodeBuildAction(input=source_output, "
         "outputs=[build_output]) before the deploy stage."
     ),
+    source_url="https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-CodeBuild.html",
 )
 def no_build(t: Template) -> Iterator[Violation]:
-    for lid, actions in pipelines(t):
-        last = _last_stage(actions)
+    for flow in flows(t):
         builds = [
-            a for a in actions if a.category == "Build" and a.outputs and a.stage_index < last
+            s for s in flow.early()
+            if s.action.category == "Build" and s.action.outputs and not s.deploys
         ]
         if not builds:
-            yield lid, "no build action produces an artifact before the last (deploy) stage"
+            where = f"before the deploy ({_deploy_names(flow)})" if flow.deploys else "in the pipeline"
+            yield flow.pipeline, f"no build action produces an artifact {where}"
 
 
 @check(
     id="PP01-NO-TEST",
     scenario=1,
+    severity="warning",
     requirement="A test action runs before the deploy stage, so failing tests stop the release.",
     rationale=(
         "A pipeline without a test action deploys every change, broken or not; tests placed in "
@@ -64,40 +65,48 @@ def no_build(t: Template) -> Iterator[Violation]:
         "Add a stage with CodeBuildAction(type=CodeBuildActionType.TEST, ...) between the build "
         "and deploy stages."
     ),
+    source_url="https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-CodeBuild.html",
 )
 def no_test(t: Template) -> Iterator[Violation]:
-    for lid, actions in pipelines(t):
-        last = _last_stage(actions)
-        tests = [a for a in actions if a.category == "Test"]
-        if not tests:
-            yield lid, "the pipeline has no test action (ActionTypeId Category 'Test')"
-        elif all(a.stage_index >= last for a in tests):
-            names = ", ".join(f"{a.stage}/{a.name}" for a in tests)
-            yield lid, f"tests run only in the last stage ({names}), not before the deploy"
+    for flow in flows(t):
+        if any(s.tests is not False for s in flow.early()):
+            continue  # a step runs tests, or may (its commands are out of sight)
+        testing = [s for s in flow.steps if s.tests]
+        scans = [s for s in flow.early() if s.action.category == "Test" and s.scans]
+        if testing:
+            names = ", ".join(s.where for s in testing)
+            yield flow.pipeline, f"tests run only in or after the deploy ({names}), not before it"
+        elif scans:
+            names = ", ".join(s.where for s in scans)
+            yield flow.pipeline, f"the Test action {names} runs a security scan, and no action runs the tests"
+        else:
+            yield flow.pipeline, "no action runs a test runner before the deploy"
 
 
 @check(
     id="PP01-DEPLOYS-SOURCE",
     scenario=1,
+    severity="warning",
     requirement="The deploy stage consumes the build's output artifact, never the raw source.",
     rationale=(
         "A deploy action wired to the source artifact skips the build and the tests even when "
         "they exist: the stages run, but what they produced never reaches production."
     ),
     fix="Give the deploy action input=build_output (the artifact the build action produces).",
+    source_url="https://docs.aws.amazon.com/codepipeline/latest/userguide/welcome-introducing-artifacts.html",
 )
 def deploys_source(t: Template) -> Iterator[Violation]:
-    for lid, actions in pipelines(t):
-        last = _last_stage(actions)
-        source_outputs = {o for a in actions if a.category == "Source" for o in a.outputs}
-        built = _build_outputs([a for a in actions if a.stage_index < last])
-        for a in actions:
-            if a.stage_index != last or not a.inputs:
-                continue
-            if set(a.inputs) & source_outputs and not set(a.inputs) & built:
-                yield lid, (
-                    f"deploy action {a.stage}/{a.name} consumes the source artifact "
-                    f"{', '.join(a.inputs)} instead of a build output"
+    for flow in flows(t):
+        source_outputs = {o for s in flow.steps if s.action.category == "Source" for o in s.action.outputs}
+        built = {
+            o for s in flow.early() if s.action.category == "Build" for o in s.action.outputs
+        }
+        for step in flow.deploys:
+            inputs = set(step.action.inputs)
+            if inputs & source_outputs and not inputs & built:
+                yield flow.pipeline, (
+                    f"deploy action {step.where} consumes the source artifact "
+                    f"{', '.join(step.action.inputs)} instead of a build output"
                 )
 
 
@@ -111,6 +120,7 @@ def deploys_source(t: Template) -> Iterator[Violation]:
         "work is thrown away and a later stage works from something else."
     ),
     fix="Pass the build's output artifact as the input of the next stage's action.",
+    source_url="https://docs.aws.amazon.com/codepipeline/latest/userguide/welcome-introducing-artifacts.html",
 )
 def unused_artifact(t: Template) -> Iterator[Violation]:
     for lid, actions in pipelines(t):

@@ -74,6 +74,12 @@ STAR_BY_DESIGN = frozenset(
 )
 
 
+# Roles CDK writes whose `*` grants are fixed by the construct and cannot be narrowed from the app:
+# CDK Pipelines' self-mutation runs `cdk deploy`, which looks up stacks and asset buckets in
+# whatever accounts the pipeline deploys to (cloudformation:DescribeStacks, s3:ListBucket).
+CDK_FIXED_GRANTS = ("/UpdatePipeline/SelfMutation/",)
+
+
 @dataclass(frozen=True)
 class Statement:
     """One Allow statement of an identity policy, with the resource that holds it."""
@@ -181,6 +187,7 @@ def _admin_statement(st: Statement) -> bool:
 @check(
     id="PP02-ADMIN-ACCESS",
     scenario=2,
+    severity="error",
     requirement="No role, user or group of the pipeline holds administrator access.",
     rationale=(
         "A build or pipeline role runs code from the source bucket: with AdministratorAccess, or "
@@ -191,6 +198,7 @@ def _admin_statement(st: Statement) -> bool:
         "Drop iam.ManagedPolicy.from_aws_managed_policy_name('AdministratorAccess'); grant what "
         "the job does with CDK grants (bucket.grant_read(role), topic.grant_publish(fn))."
     ),
+    source_url="https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege",
 )
 def admin_access(t: Template) -> Iterator[Violation]:
     for lid, _ in t.resources(*PRINCIPAL_TYPES):
@@ -207,6 +215,7 @@ def admin_access(t: Template) -> Iterator[Violation]:
 @check(
     id="PP02-WILDCARD-ACTION",
     scenario=2,
+    severity="error",
     requirement="Identity policies name the actions a job needs, never a whole service.",
     rationale=(
         "`s3:*` on a bucket also allows s3:DeleteBucket and s3:PutBucketPolicy; `Action: *` on "
@@ -217,6 +226,7 @@ def admin_access(t: Template) -> Iterator[Violation]:
         "Use the CDK grant for the job (bucket.grant_read, grant_put, topic.grant_publish) or "
         "list the actions: iam.PolicyStatement(actions=['lambda:UpdateFunctionCode'], ...)."
     ),
+    source_url="https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege",
 )
 def wildcard_action(t: Template) -> Iterator[Violation]:
     for st in identity_statements(t):
@@ -234,6 +244,7 @@ def wildcard_action(t: Template) -> Iterator[Violation]:
 @check(
     id="PP02-WILDCARD-RESOURCE",
     scenario=2,
+    severity="error",
     requirement='Actions that accept a resource ARN are granted on that ARN, not on "*".',
     rationale=(
         'sns:Publish on "*" lets the role publish to every topic in the account, s3:GetObject '
@@ -244,10 +255,13 @@ def wildcard_action(t: Template) -> Iterator[Violation]:
         "Pass the resource: topic.grant_publish(fn), bucket.grant_read(role), or "
         "iam.PolicyStatement(actions=[...], resources=[topic.topic_arn])."
     ),
+    source_url="https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege",
 )
 def wildcard_resource(t: Template) -> Iterator[Violation]:
     for st in identity_statements(t):
         if st.not_action or st.conditional or not st.star_resource():
+            continue
+        if any(part in (t.cdk_path(st.holder) or "") for part in CDK_FIXED_GRANTS):
             continue
         scoped = [a for a in st.actions if a != "*" and not a.endswith(":*") and resource_scoped(a)]
         if scoped:
@@ -290,6 +304,7 @@ def _service_role_uses(t: Template) -> Iterator[tuple[str, str, str]]:
 @check(
     id="PP02-WRONG-TRUST",
     scenario=2,
+    severity="error",
     requirement="A role used by a service trusts that service's principal in its trust policy.",
     rationale=(
         "A CodeBuild project whose role trusts lambda.amazonaws.com cannot be assumed by "
@@ -300,6 +315,7 @@ def _service_role_uses(t: Template) -> Iterator[tuple[str, str, str]]:
         "iam.Role(..., assumed_by=iam.ServicePrincipal('codebuild.amazonaws.com')), or let the "
         "construct create its own role (codebuild.PipelineProject does)."
     ),
+    source_url="https://docs.aws.amazon.com/codebuild/latest/userguide/setting-up-service-role.html",
 )
 def wrong_trust(t: Template) -> Iterator[Violation]:
     reported: set[tuple[str, str]] = set()
@@ -382,6 +398,7 @@ def _handed_resources(value: Json) -> set[str]:
 @check(
     id="PP02-MISSING-GRANT",
     scenario=2,
+    severity="error",
     requirement="A function or project may act on every resource it is handed in its environment.",
     rationale=(
         "The function gets TOPIC_ARN but its role has no sns:Publish on that topic: it deploys, "
@@ -389,6 +406,7 @@ def _handed_resources(value: Json) -> set[str]:
         "SNS:Publish). Nothing at synth or deploy time notices."
     ),
     fix="Grant with CDK: topic.grant_publish(fn), bucket.grant_read(fn), table.grant_read_data(fn).",
+    source_url="https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html",
 )
 def missing_grant(t: Template) -> Iterator[Violation]:
     for rtype, (role_prop, env_items) in ENV_PATHS.items():

@@ -75,7 +75,9 @@ def _report(found: dict[str, list[str]]) -> str:
 
 @check(
     id="PP03-LITERAL-REGION",
+    needs_environment=True,
     scenario=3,
+    severity="warning",
     requirement="No region code is typed into a resource; ARNs take the stack's region.",
     rationale=(
         "An ARN or setting that says us-east-1 points at us-east-1 from every region the stack "
@@ -86,6 +88,7 @@ def _report(found: dict[str, list[str]]) -> str:
         "Stack.of(self).format_arn(service='sns', resource=name), Stack.of(self).region, or a "
         "construct's own attribute (topic.topic_arn); Lambda sets AWS_REGION by itself."
     ),
+    source_url="https://docs.aws.amazon.com/cdk/v2/guide/environments.html",
 )
 def literal_region(t: Template) -> Iterator[Violation]:
     for lid, _ in t.resources_all():
@@ -100,7 +103,9 @@ def literal_region(t: Template) -> Iterator[Violation]:
 
 @check(
     id="PP03-LITERAL-ACCOUNT",
+    needs_environment=True,
     scenario=3,
+    severity="warning",
     requirement="No account id is typed into a resource; ARNs take the stack's account.",
     rationale=(
         "An ARN with a typed-in account id points at that account from every account the stack "
@@ -110,6 +115,7 @@ def literal_region(t: Template) -> Iterator[Violation]:
         "Stack.of(self).format_arn(...) or Stack.of(self).account (the ${AWS::AccountId} "
         "pseudo parameter in an environment-agnostic stack)."
     ),
+    source_url="https://docs.aws.amazon.com/cdk/v2/guide/environments.html",
 )
 def literal_account(t: Template) -> Iterator[Violation]:
     for lid, _ in t.resources_all():
@@ -155,6 +161,7 @@ def _stage_specific(name: str, stack: str) -> bool:
 @check(
     id="PP03-FIXED-NAME",
     scenario=3,
+    severity="warning",
     requirement="A physical name carries the stage it belongs to, or is left to CloudFormation.",
     rationale=(
         "A name typed in without the stage is the same in dev and prod: the second stack to "
@@ -165,6 +172,7 @@ def _stage_specific(name: str, stack: str) -> bool:
         "Leave the name out (CloudFormation generates a unique one) or derive it from the "
         "configuration: function_name=config.name('app') -> pipeline-pitfalls-prod-app."
     ),
+    source_url="https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-name.html",
 )
 def fixed_name(t: Template) -> Iterator[Violation]:
     for lid, (prop, value) in physical_names(t).items():

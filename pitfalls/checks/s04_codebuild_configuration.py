@@ -77,6 +77,7 @@ def _env(props: dict[str, Json]) -> dict[str, Json]:
 @check(
     id="PP04-WINDOWS-IMAGE",
     scenario=4,
+    severity="error",
     requirement="A Node.js Lambda is built on a Linux image.",
     rationale=(
         "Lambda runs the package on Amazon Linux. On a Windows image the Linux shell commands of "
@@ -84,6 +85,7 @@ def _env(props: dict[str, Json]) -> dict[str, Json]:
         "binaries the function cannot load. Windows also starts at the MEDIUM compute type."
     ),
     fix="environment=codebuild.BuildEnvironment(build_image=codebuild.LinuxBuildImage.STANDARD_7_0)",
+    source_url="https://docs.aws.amazon.com/codebuild/latest/userguide/build-env-ref-available.html",
 )
 def windows_image(t: Template) -> Iterator[Violation]:
     for lid, _ in t.resources(PROJECT):
@@ -106,6 +108,7 @@ def windows_image(t: Template) -> Iterator[Violation]:
         "build_spec=codebuild.BuildSpec.from_object({...}) (inline, versioned with the "
         "pipeline), or BuildSpec.from_source_filename('buildspec.yml') to make the file explicit."
     ),
+    source_url="https://docs.aws.amazon.com/codebuild/latest/userguide/build-spec-ref.html",
 )
 def no_buildspec(t: Template) -> Iterator[Violation]:
     for lid, _ in t.resources(PROJECT):
@@ -125,12 +128,14 @@ def _pipeline_build_outputs(t: Template) -> Iterator[tuple[str, str, list[str]]]
 @check(
     id="PP04-NO-ARTIFACTS",
     scenario=4,
+    severity="error",
     requirement="A build whose action declares an output artifact says which files it contains.",
     rationale=(
         "The pipeline action promises an artifact to the next stage, but a buildspec without an "
         "artifacts section names no files: the deploy stage receives nothing to deploy."
     ),
     fix="Add artifacts={'files': ['function.zip']} to the buildspec of the build project.",
+    source_url="https://docs.aws.amazon.com/codebuild/latest/userguide/build-spec-ref.html",
 )
 def no_artifacts(t: Template) -> Iterator[Violation]:
     for pid, project, outputs in _pipeline_build_outputs(t):
@@ -149,12 +154,14 @@ def no_artifacts(t: Template) -> Iterator[Violation]:
 @check(
     id="PP04-DEPRECATED-IMAGE",
     scenario=4,
+    severity="warning",
     requirement="Projects run on a build image AWS still maintains.",
     rationale=(
         "A deprecated image gets no security patches and no new runtimes: standard:4.0 offers "
         "Node.js 10 and 12 only, so a buildspec asking for the function's Node.js fails in INSTALL."
     ),
     fix="codebuild.LinuxBuildImage.STANDARD_7_0 (or AMAZON_LINUX_2023_5).",
+    source_url="https://docs.aws.amazon.com/codebuild/latest/userguide/build-env-ref-available.html",
 )
 def deprecated_image(t: Template) -> Iterator[Violation]:
     for lid, _ in t.resources(PROJECT):
@@ -168,6 +175,7 @@ def deprecated_image(t: Template) -> Iterator[Violation]:
 @check(
     id="PP04-RUNTIME-MISMATCH",
     scenario=4,
+    severity="warning",
     requirement="The build pins Node.js to the major version the Lambda function runs on.",
     rationale=(
         "Tests that pass on the image's default Node.js, or on another major, say nothing about "
@@ -177,6 +185,7 @@ def deprecated_image(t: Template) -> Iterator[Violation]:
         "In the install phase: 'runtime-versions': {'nodejs': NODE_MAJOR}, with NODE_MAJOR "
         "derived from the function's lambda_.Runtime."
     ),
+    source_url="https://docs.aws.amazon.com/codebuild/latest/userguide/runtime-versions.html",
 )
 def runtime_mismatch(t: Template) -> Iterator[Violation]:
     majors = lambda_node_majors(t)
@@ -206,6 +215,7 @@ def runtime_mismatch(t: Template) -> Iterator[Violation]:
         "bill every build minute for 36 or 72 vCPUs that sit idle."
     ),
     fix="compute_type=codebuild.ComputeType.SMALL (2 vCPUs, 4 GiB); MEDIUM for heavy test suites.",
+    source_url="https://docs.aws.amazon.com/codebuild/latest/userguide/build-env-ref-compute-types.html",
 )
 def oversized_compute(t: Template) -> Iterator[Violation]:
     for lid, _ in t.resources(PROJECT):

@@ -1,13 +1,14 @@
 """Scenario 05: a Lambda function on a Node.js runtime that Lambda supports, tested on the same Node.
 
 The runtime facts come from the pinned cfn-lint's runtime lifecycle table
-(`cfnlint/data/AdditionalSpecs/LmbdRuntimeLifecycle.json`), read as plain JSON, never from a
-list typed in here. cfn-lint and CDK's validation report a runtime on the day it is deprecated
-(W2531) or blocked (E2531, E2533); `PP05-DEPRECATED-RUNTIME` also looks ahead, so a pipeline is not
-built on a runtime that goes out of support within months. `PP05-CODE-OLDER-THAN-RUNTIME` sees what
-no tool does: inline code written for a runtime older than the one it is deployed on. A build that
-tests on another Node.js major than the function runs on is scenario 04's `PP04-RUNTIME-MISMATCH`,
-which exercise 05 also answers for.
+(`cfnlint/data/AdditionalSpecs/LmbdRuntimeLifecycle.json`), read as plain JSON, never from a list
+typed in here. cfn-lint and CDK's validation report a runtime on the day it is deprecated (W2531) or
+blocked (E2531, E2533); `PP05-DEPRECATED-RUNTIME` also looks ahead, so a pipeline is not built on a
+runtime that goes out of support within months. "Today" is the judging date of `pitfalls.asof`: the
+course's date in notebooks, exercises and tests, the real day in `check`.
+`PP05-CODE-OLDER-THAN-RUNTIME` sees what no tool does: inline code written for a runtime older than
+the one it is deployed on. A build that tests on another Node.js major than the function runs on is
+scenario 04's `PP04-RUNTIME-MISMATCH`, which exercise 05 also answers for.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from pitfalls.asof import judging_date
 from pitfalls.checks import Violation, check
-from pitfalls.templates import Json, Template, refs_in
+from pitfalls.templates import Json, Template, pipeline_actions, refs_in
 
 FUNCTION = "AWS::Lambda::Function"
 LIFECYCLE_FILE = ("data", "AdditionalSpecs", "LmbdRuntimeLifecycle.json")
@@ -31,8 +33,8 @@ SUPPORT_HORIZON_DAYS = 180
 
 
 def today() -> dt.date:
-    """The day the checks judge by (a function, so tests can pin it)."""
-    return dt.date.today()
+    """The day the checks judge by: the course's date unless told otherwise (pitfalls.asof)."""
+    return judging_date()
 
 
 @functools.lru_cache(maxsize=1)
@@ -99,12 +101,17 @@ def node_major(runtime: Json) -> str | None:
 
 def _providers(t: Template) -> set[str]:
     """Functions that serve the deployment rather than the application: custom resource
-    providers (the ServiceToken of a custom resource) and CodeDeploy traffic hooks."""
+    providers (the ServiceToken of a custom resource), CodeDeploy traffic hooks, and the
+    functions a pipeline invokes (a deploy or validation step)."""
     out: set[str] = set()
     for _, body in t.resources_all():
         rtype = str(body.get("Type", ""))
         if rtype == "AWS::CloudFormation::CustomResource" or rtype.startswith("Custom::"):
             out |= refs_in((body.get("Properties") or {}).get("ServiceToken"))
+        if rtype == "AWS::CodePipeline::Pipeline":
+            for action in pipeline_actions(body.get("Properties") or {}):
+                if action.provider == "Lambda":
+                    out |= refs_in(action.configuration.get("FunctionName"))
         hooks = (body.get("UpdatePolicy") or {}).get("CodeDeployLambdaAliasUpdate") or {}
         for key in ("BeforeAllowTrafficHook", "AfterAllowTrafficHook"):
             out |= refs_in(hooks.get(key))
@@ -122,6 +129,7 @@ def application_functions(t: Template) -> Iterator[tuple[str, dict[str, Json]]]:
 @check(
     id="PP05-DEPRECATED-RUNTIME",
     scenario=5,
+    severity="warning",
     requirement=(
         f"A Lambda function runs on a runtime the lifecycle table shows supported for at least "
         f"{SUPPORT_HORIZON_DAYS} more days."
@@ -132,6 +140,7 @@ def application_functions(t: Template) -> Iterator[tuple[str, dict[str, Json]]]:
         "only warns from the deprecation day on; a pipeline needs the warning months before."
     ),
     fix="runtime=lambda_.Runtime.NODEJS_24_X (the successor the lifecycle table names), chosen once.",
+    source_url="https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html",
 )
 def deprecated_runtime(t: Template) -> Iterator[Violation]:
     for lid, _ in application_functions(t):
@@ -154,6 +163,7 @@ CALLBACK_HANDLER = re.compile(
 @check(
     id="PP05-CODE-OLDER-THAN-RUNTIME",
     scenario=5,
+    severity="error",
     requirement="Inline function code works on the runtime it is deployed on.",
     rationale=(
         "Node.js 18 and later runtimes ship the AWS SDK v3 only, so code that requires 'aws-sdk' "
@@ -165,6 +175,7 @@ CALLBACK_HANDLER = re.compile(
         "Use an async handler (export const handler = async (event) => ...) and SDK v3 modular "
         "clients bundled with the code (@aws-sdk/client-*), or no SDK at all."
     ),
+    source_url="https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html",
 )
 def code_older_than_runtime(t: Template) -> Iterator[Violation]:
     for lid, _ in application_functions(t):

@@ -181,6 +181,7 @@ def watches(t: Template) -> list[Watch]:
 @check(
     id="PP06-NO-FAILURE-RULE",
     scenario=6,
+    severity="warning",
     requirement=(
         "Each pipeline has an EventBridge rule (on_state_change) or a notification rule (notify_on) "
         "that matches its FAILED executions and has a target."
@@ -195,6 +196,7 @@ def watches(t: Template) -> list[Watch]:
         "event_pattern=events.EventPattern(detail={'state': ['FAILED']})), or "
         "pipeline.notify_on(..., events=[PipelineNotificationEvents.PIPELINE_EXECUTION_FAILED])"
     ),
+    source_url="https://docs.aws.amazon.com/codepipeline/latest/userguide/detect-state-changes-cloudwatch-events.html",
 )
 def no_failure_rule(t: Template) -> Iterator[Violation]:
     all_watches = watches(t)
@@ -241,12 +243,14 @@ def _notification_topics(t: Template) -> dict[str, str]:
 @check(
     id="PP06-TOPIC-NO-SUBSCRIPTION",
     scenario=6,
+    severity="warning",
     requirement="A topic that rules send notifications to has at least one subscription.",
     rationale=(
         "SNS accepts every message published to a topic without subscribers and delivers it to "
         "nobody: the rule fires, the topic counts the message, and no one reads it."
     ),
     fix="topic.add_subscription(subscriptions.EmailSubscription(email)), the address from configuration.",
+    source_url="https://docs.aws.amazon.com/sns/latest/dg/sns-create-subscribe-endpoint-to-topic.html",
 )
 def topic_no_subscription(t: Template) -> Iterator[Violation]:
     for topic, rule in _notification_topics(t).items():
@@ -261,6 +265,7 @@ NOT_PUBLISHERS = {SUBSCRIPTION, TOPIC_POLICY, *CHATBOT}
 @check(
     id="PP06-TOPIC-NO-PUBLISHER",
     scenario=6,
+    severity="warning",
     requirement="A topic that people subscribe to has something in the stack that publishes to it.",
     rationale=(
         "A topic with an email subscription but no rule, alarm or grant that publishes to it "
@@ -268,6 +273,7 @@ NOT_PUBLISHERS = {SUBSCRIPTION, TOPIC_POLICY, *CHATBOT}
         "another word."
     ),
     fix="Make a rule publish to it: pipeline.on_state_change(..., target=targets.SnsTopic(topic)).",
+    source_url="https://docs.aws.amazon.com/codepipeline/latest/userguide/detect-state-changes-cloudwatch-events.html",
 )
 def topic_no_publisher(t: Template) -> Iterator[Violation]:
     outputs = t.data.get("Outputs") or {}
@@ -346,6 +352,7 @@ def _key_of(t: Template, value: Json) -> str | None:
 @check(
     id="PP06-SERVICE-CANNOT-PUBLISH",
     scenario=6,
+    severity="error",
     requirement=(
         "The topic a rule sends to lets that service publish: its topic policy allows "
         "sns:Publish, and its KMS key policy allows kms:GenerateDataKey* and kms:Decrypt."
@@ -360,6 +367,7 @@ def _key_of(t: Template, value: Json) -> str | None:
         "Let CDK write both: target the topic with targets.SnsTopic(topic) or notify_on(topic), "
         "encrypt with your own kms.Key, and do not replace the topic policy with a hand-written one."
     ),
+    source_url="https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html",
 )
 def service_cannot_publish(t: Template) -> Iterator[Violation]:
     seen: set[tuple[str, str]] = set()

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pitfalls.checks import Violation, check
+from pitfalls.checks.flow import flows
 from pitfalls.checks.s01_incomplete_pipeline_stages import pipelines
 from pitfalls.checks.s05_lambda_runtime import application_functions
 from pitfalls.templates import Json, Template, as_list, pipeline_actions, ref_target, refs_in
@@ -36,6 +37,7 @@ def _on_published_version(t: Template, alias: str) -> bool:
 @check(
     id="PP08-NO-PUBLISHED-VERSION",
     scenario=8,
+    severity="warning",
     requirement="The application function is invoked through an alias that points at a published version.",
     rationale=(
         "Without versions, every deploy overwrites $LATEST in place: callers run whatever was "
@@ -43,6 +45,7 @@ def _on_published_version(t: Template, alias: str) -> bool:
         "traffic to the new code first."
     ),
     fix="lambda_.Alias(self, 'Live', alias_name='live', version=fn.current_version)",
+    source_url="https://docs.aws.amazon.com/lambda/latest/dg/configuration-aliases.html",
 )
 def no_published_version(t: Template) -> Iterator[Violation]:
     for lid, _ in application_functions(t):
@@ -77,6 +80,7 @@ def _all_at_once(t: Template, group: str) -> bool:
 @check(
     id="PP08-NO-GRADUAL-DEPLOYMENT",
     scenario=8,
+    severity="warning",
     requirement=(
         "A live alias on published versions is moved by CodeDeploy with canary or linear traffic "
         "shifting, not all at once."
@@ -90,6 +94,7 @@ def _all_at_once(t: Template, group: str) -> bool:
         "codedeploy.LambdaDeploymentGroup(self, 'Deployment', alias=alias, "
         "deployment_config=codedeploy.LambdaDeploymentConfig.CANARY_10_PERCENT_5_MINUTES, ...)"
     ),
+    source_url="https://docs.aws.amazon.com/codedeploy/latest/userguide/deployment-configurations.html",
 )
 def no_gradual_deployment(t: Template) -> Iterator[Violation]:
     for fn, _ in application_functions(t):
@@ -124,12 +129,14 @@ def _rollback_events(props: dict[str, Json]) -> set[str]:
 @check(
     id="PP08-NO-AUTO-ROLLBACK",
     scenario=8,
+    severity="warning",
     requirement="A Lambda deployment group rolls back automatically when a deployment fails.",
     rationale=(
         "Without automatic rollback a failed deployment leaves the alias wherever the traffic "
         "shift stopped, part on the new version, until someone notices and acts."
     ),
     fix="auto_rollback=codedeploy.AutoRollbackConfig(failed_deployment=True, stopped_deployment=True)",
+    source_url="https://docs.aws.amazon.com/codedeploy/latest/userguide/deployments-rollback-and-redeploy.html",
 )
 def no_auto_rollback(t: Template) -> Iterator[Violation]:
     for lid in lambda_deployment_groups(t):
@@ -140,6 +147,7 @@ def no_auto_rollback(t: Template) -> Iterator[Violation]:
 @check(
     id="PP08-NO-ROLLBACK-ALARM",
     scenario=8,
+    severity="warning",
     requirement="A Lambda deployment group watches at least one alarm and rolls back when it fires.",
     rationale=(
         "A new version that deploys fine but answers with errors is a successful deployment to "
@@ -150,6 +158,7 @@ def no_auto_rollback(t: Template) -> Iterator[Violation]:
         "alarms=[cloudwatch.Alarm(self, 'Errors', metric=alias.metric_errors(), threshold=1, "
         "evaluation_periods=1)], auto_rollback=AutoRollbackConfig(deployment_in_alarm=True)"
     ),
+    source_url="https://docs.aws.amazon.com/codedeploy/latest/userguide/monitoring-create-alarms.html",
 )
 def no_rollback_alarm(t: Template) -> Iterator[Violation]:
     for lid in lambda_deployment_groups(t):
@@ -162,23 +171,10 @@ def no_rollback_alarm(t: Template) -> Iterator[Violation]:
             yield lid, "alarms are watched but an alarm does not roll back (DEPLOYMENT_STOP_ON_ALARM)"
 
 
-def _deploy_stages(stages: list[Json]) -> list[dict[str, Json]]:
-    """The stages that deploy: those with a Deploy action, else the last stage (scenario 01's view)."""
-    real = [s for s in stages if isinstance(s, dict)]
-    deploying = [
-        s
-        for s in real
-        if any(
-            isinstance(a, dict) and (a.get("ActionTypeId") or {}).get("Category") == "Deploy"
-            for a in as_list(s.get("Actions"))
-        )
-    ]
-    return deploying or real[-1:]
-
-
 @check(
     id="PP08-NO-STAGE-ROLLBACK",
     scenario=8,
+    severity="warning",
     requirement="A V2 pipeline rolls its deploy stage back automatically when it fails.",
     rationale=(
         "When the deploy stage fails half way, the pipeline stops with production in whatever "
@@ -189,18 +185,23 @@ def _deploy_stages(stages: list[Json]) -> list[dict[str, Json]]:
         "pipeline_type=codepipeline.PipelineType.V2 and, on the deploy stage, "
         "on_failure=codepipeline.FailureConditions(result=codepipeline.Result.ROLLBACK)"
     ),
+    source_url="https://docs.aws.amazon.com/codepipeline/latest/userguide/stage-rollback-auto.html",
 )
 def no_stage_rollback(t: Template) -> Iterator[Violation]:
-    for lid, _ in pipelines(t):
-        props = t.props(lid)
-        stages = as_list(props.get("Stages"))
+    for flow in flows(t):
+        props = t.props(flow.pipeline)
         if props.get("PipelineType") != "V2":
-            yield lid, "a V1 pipeline cannot roll a stage back (PipelineType is not V2)"
+            yield flow.pipeline, "a V1 pipeline cannot roll a stage back (PipelineType is not V2)"
             continue
-        for stage in _deploy_stages(stages):
-            if ((stage.get("OnFailure") or {}).get("Result")) != "ROLLBACK":
-                yield lid, (
-                    f"stage {stage.get('Name')} does not roll back on failure (OnFailure Result ROLLBACK)"
+        stages = as_list(props.get("Stages"))
+        for index in flow.deploy_stages:
+            stage = stages[index] if isinstance(stages[index], dict) else {}
+            on_failure = stage.get("OnFailure")
+            if not isinstance(on_failure, dict) or on_failure.get("Result") != "ROLLBACK":
+                deploys = ", ".join(s.action.name for s in flow.deploys if s.action.stage_index == index)
+                yield flow.pipeline, (
+                    f"stage {stage.get('Name')}, which deploys ({deploys}), does not roll back on "
+                    "failure (OnFailure Result ROLLBACK)"
                 )
 
 
@@ -226,6 +227,7 @@ def _s3_sources(props: dict[str, Json]) -> Iterator[tuple[str, str | None]]:
         "environment_variables={'SOURCE_VERSION_ID': BuildEnvironmentVariable("
         "value=source_action.variables.version_id)}"
     ),
+    source_url="https://docs.aws.amazon.com/codepipeline/latest/userguide/reference-variables.html",
 )
 def source_version_dropped(t: Template) -> Iterator[Violation]:
     for lid, _ in pipelines(t):

@@ -159,6 +159,7 @@ def _made_by_cdk_provider(t: Template, lid: str) -> bool:
 @check(
     id="PP09-MISSING-TAGS",
     scenario=9,
+    severity="warning",
     requirement="Every taggable resource carries the required tags (default: Project, Environment).",
     rationale=(
         "Cost allocation, ownership and clean-up all start from tags: an untagged resource shows "
@@ -166,6 +167,7 @@ def _made_by_cdk_provider(t: Template, lid: str) -> bool:
         "CloudFormation adds no tags of yours by itself."
     ),
     fix="Tags.of(app).add('Project', ...) and Tags.of(app).add('Environment', ...) (or on a stage or stack)",
+    source_url="https://docs.aws.amazon.com/whitepapers/latest/tagging-best-practices/tagging-best-practices.html",
 )
 def missing_tags(t: Template) -> Iterator[Violation]:
     keys = required_tags()
@@ -270,6 +272,7 @@ def environment_of(t: Template) -> str | None:
 @check(
     id="PP09-NAME-WITHOUT-ENVIRONMENT",
     scenario=9,
+    severity="warning",
     requirement="A fixed physical name carries the environment (or is left to CloudFormation).",
     rationale=(
         "Names of buckets, functions, topics, roles and log groups are unique per account and "
@@ -278,6 +281,7 @@ def environment_of(t: Template) -> str | None:
         "and they collide, and a custom-named resource can never be replaced by an update."
     ),
     fix="Leave the name out, or build it with one helper: f'{project}-{environment}-{purpose}'",
+    source_url="https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-name.html",
 )
 def name_without_environment(t: Template) -> Iterator[Violation]:
     env = environment_of(t)

@@ -69,6 +69,7 @@ def owner_scope(path: str) -> str | None:
         "alone, and every change touches everything. Small constructs, one per concern, can."
     ),
     fix="One Construct class per concern (source, build, function, alerts), composed by the stack",
+    source_url="https://docs.aws.amazon.com/cdk/v2/guide/best-practices.html",
 )
 def monolithic_scope(t: Template) -> Iterator[Violation]:
     scopes: dict[str, list[tuple[str, str | None]]] = {}

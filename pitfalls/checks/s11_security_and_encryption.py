@@ -17,6 +17,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from pitfalls.checks import Violation, check
+from pitfalls.checks.flow import SCAN_COMMAND, flows
 from pitfalls.templates import Json, Template, as_list, pipeline_actions, ref_target
 
 KEY = "AWS::KMS::Key"
@@ -134,6 +135,7 @@ def topic_publishers(t: Template, topic: str) -> dict[str, str]:
 @check(
     id="PP11-KEY-BLOCKS-SERVICE",
     scenario=11,
+    severity="error",
     requirement="The key policy of a customer-managed key lets every AWS service that uses it do so.",
     rationale=(
         "Only the key policy can let a service principal use a KMS key. CloudWatch Logs and "
@@ -149,6 +151,7 @@ def topic_publishers(t: Template, topic: str) -> dict[str, str]:
         "topic.grant_publish(iam.ServicePrincipal('cloudwatch.amazonaws.com')) for alarms; a "
         "customer-managed key instead of alias/aws/sns."
     ),
+    source_url="https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html",
 )
 def key_blocks_service(t: Template) -> Iterator[Violation]:
     def users(kind: str, prop: str, service: tuple[str, tuple[str, ...]]) -> dict[str, list[str]]:
@@ -212,6 +215,7 @@ def _some(kind: str, ids: list[str]) -> str:
         "customer-managed key also decides, in one policy, who may publish and read."
     ),
     fix="sns.Topic(..., master_key=key, enforce_ssl=True)",
+    source_url="https://docs.aws.amazon.com/sns/latest/dg/sns-server-side-encryption.html",
 )
 def topic_not_encrypted(t: Template) -> Iterator[Violation]:
     for lid, _ in t.resources(TOPIC):
@@ -274,6 +278,7 @@ def _codebuild_variables(items: Json) -> Iterator[tuple[str, Json, str]]:
 @check(
     id="PP11-PLAINTEXT-SECRET",
     scenario=11,
+    severity="error",
     requirement="No secret sits in a plain CodeBuild, pipeline or Lambda environment variable.",
     rationale=(
         "A plain environment variable is part of the resource's configuration: it is in the "
@@ -284,6 +289,7 @@ def _codebuild_variables(items: Json) -> Iterator[tuple[str, Json, str]]:
         "CodeBuild: BuildEnvironmentVariable(type=SECRETS_MANAGER or PARAMETER_STORE, value=<name>); "
         "Lambda: pass the secret's ARN or name and read it at run time (secret.grant_read(fn))."
     ),
+    source_url="https://docs.aws.amazon.com/codebuild/latest/userguide/build-spec-ref.html#build-spec.env.secrets-manager",
 )
 def plaintext_secret_check(t: Template) -> Iterator[Violation]:
     for lid, _ in t.resources(PROJECT):
@@ -315,8 +321,11 @@ def plaintext_secret_check(t: Template) -> Iterator[Violation]:
 # --- builds -----------------------------------------------------------------------------------
 
 
+# Image builders, and the CDK and SAM CLIs (which build assets in containers) run as commands: a
+# path such as cdk.out is not the CDK CLI.
 NEEDS_DOCKER = re.compile(
-    r"\b(docker|dockerd|buildah|podman|buildx|kaniko|nerdctl|finch|cdk|sam)\b", re.IGNORECASE
+    r"\b(docker|dockerd|buildah|podman|buildx|kaniko|nerdctl|finch)\b|(?<![\w./-])(cdk|sam)\s+\w",
+    re.IGNORECASE,
 )
 
 
@@ -331,6 +340,7 @@ NEEDS_DOCKER = re.compile(
         "dependency or build script can do."
     ),
     fix="Drop privileged=True from codebuild.BuildEnvironment (it defaults to False).",
+    source_url="https://docs.aws.amazon.com/codebuild/latest/APIReference/API_ProjectEnvironment.html",
 )
 def privileged_mode(t: Template) -> Iterator[Violation]:
     for lid, _ in t.resources(PROJECT):
@@ -344,24 +354,13 @@ def privileged_mode(t: Template) -> Iterator[Violation]:
 
 # --- scanning ---------------------------------------------------------------------------------
 
-SCANNERS = re.compile(
-    r"\b(npm|yarn|pnpm)\b[^;&|\n]*\baudit\b|\bcfn-lint\b|\bcfn_nag|\bcdk-nag\b|\bnag=true\b"
-    r"|\bpitfalls check\b|\bcheckov\b|\btrivy\b|\bsemgrep\b|\bsnyk\b|\bgrype\b|\bosv-scanner\b"
-    r"|\bgitleaks\b|\btrufflehog\b|\bpip-audit\b|\bbandit\b"
-)
 SWALLOWED = re.compile(r"\|\|\s*(true|:|exit\s+0|echo)\b|;\s*(true|exit\s+0)\s*$")
-
-
-def _codebuild_actions(props: dict[str, Json]) -> Iterator[tuple[int, int, str, str | None]]:
-    """(stage index, run order, action name, project logical id) of each CodeBuild action."""
-    for action in pipeline_actions(props):
-        if action.provider == "CodeBuild":
-            yield action.stage_index, action.run_order, action.name, action.project
 
 
 @check(
     id="PP11-NO-SECURITY-SCAN",
     scenario=11,
+    severity="warning",
     requirement="Before the deploy stage, a pipeline action runs a security scan that can fail it.",
     rationale=(
         "Without a scan, a dependency with a known vulnerability or an infrastructure change "
@@ -373,27 +372,21 @@ def _codebuild_actions(props: dict[str, Json]) -> Iterator[tuple[int, int, str, 
         "--audit-level=high` (and, with the CDK app in the source, `cdk synth` with cdk-nag, "
         "cfn-lint, `python -m pitfalls check`), without `|| true`."
     ),
+    source_url="https://docs.aws.amazon.com/wellarchitected/latest/security-pillar/sec_appsec_automate_testing_throughout_lifecycle.html",
 )
 def no_security_scan(t: Template) -> Iterator[Violation]:
-    for lid, _ in t.resources(PIPELINE):
-        props = t.props(lid)
-        found = list(_codebuild_actions(props))
-        stages = len(as_list(props.get("Stages")))
-        if stages < 2:
-            continue
-        last = stages - 1
-        deploy_order = max((o for s, o, _, _ in found if s == last), default=1)
-        before = [(n, p) for s, o, n, p in found if s < last or o < deploy_order]
-        specs = {n: t.buildspec(p) if p and t.type_of(p) == PROJECT else None for n, p in before}
-        if any(spec is None for spec in specs.values()):
-            continue  # a buildspec we cannot read may well scan
-        scans = [
-            (n, c) for n, spec in specs.items() if spec for c in spec.every_command() if SCANNERS.search(c)
-        ]
+    for flow in flows(t):
+        early = flow.early()
+        if any(s.scans is None for s in early):
+            continue  # commands we cannot read may well scan
+        if any(s.scans and s.commands is None for s in early):
+            continue  # a scan action of its own (Amazon Inspector)
+        scans = [(s, c) for s in early for c in s.commands or () if SCAN_COMMAND.search(c)]
         if not scans:
-            yield lid, "no action before the deploy stage runs a security scan"
+            yield flow.pipeline, "no action before the deploy runs a security scan"
         elif all(SWALLOWED.search(c) for _, c in scans):
-            n, c = scans[0]
-            yield lid, f"action {n} runs `{c}`, but its failure is swallowed: it cannot stop the pipeline"
-
-
+            step, c = scans[0]
+            yield flow.pipeline, (
+                f"action {step.action.name} runs `{c}`, but its failure is swallowed: it cannot "
+                "stop the pipeline"
+            )

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 
 from pitfalls.checks import Violation, check
+from pitfalls.checks.s05_lambda_runtime import application_functions
 from pitfalls.checks.s07_s3_source_bucket import source_buckets
 from pitfalls.checks.s11_security_and_encryption import flat
 from pitfalls.templates import Json, Template, as_list, ref_target, refs_in
@@ -46,6 +47,7 @@ def _named_log_group(t: Template, owner: str) -> bool:
 @check(
     id="PP12-LOGS-NEVER-EXPIRE",
     scenario=12,
+    severity="warning",
     requirement="Every log group the stack writes to is created by the stack, with a retention.",
     rationale=(
         "A log group without RetentionInDays keeps every event for ever, billed every month. "
@@ -56,6 +58,7 @@ def _named_log_group(t: Template, owner: str) -> bool:
         "logs.LogGroup(..., retention=logs.RetentionDays.ONE_MONTH), passed to the function "
         "(log_group=) and the project (logging=codebuild.LoggingOptions(cloud_watch=...))."
     ),
+    source_url="https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/Working-with-log-groups-and-streams.html#SettingLogRetention",
 )
 def logs_never_expire(t: Template) -> Iterator[Violation]:
     for lid, _ in t.resources(LOG_GROUP):
@@ -111,19 +114,29 @@ def watched(t: Template, namespace: str, metric: str, dimension: str, target: st
 @check(
     id="PP12-NO-ALARM",
     scenario=12,
-    requirement="Each function has alarms on Errors and Throttles; each build project on FailedBuilds.",
+    severity="warning",
+    requirement=(
+        "Each application function has alarms on Errors and Throttles; each build project on "
+        "FailedBuilds."
+    ),
     rationale=(
         "Lambda and CodeBuild publish these metrics whether anyone looks or not. Without an alarm "
         "a function that throws on every call, or is throttled, and a build that keeps failing, "
-        "are found by users, or not at all."
+        "are found by users, or not at all. The deployment's own helpers are not asked: a "
+        "CodeDeploy hook that fails fails the deployment, and a custom resource provider that "
+        "fails fails the stack operation, which is where it is seen."
     ),
     fix=(
         "function.metric_errors().create_alarm(...), function.metric_throttles().create_alarm(...), "
         "project.metric_failed_builds().create_alarm(...), each with add_alarm_action(SnsAction(topic))."
     ),
+    source_url="https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html",
 )
 def no_alarm(t: Template) -> Iterator[Violation]:
+    application = {lid for lid, _ in application_functions(t)}
     for lid in app_functions(t):
+        if lid not in application:
+            continue  # a CodeDeploy hook or a custom resource provider
         missing = [m for m in ("Errors", "Throttles")
                    if not watched(t, "AWS/Lambda", m, "FunctionName", lid)]
         if missing:
@@ -136,12 +149,14 @@ def no_alarm(t: Template) -> Iterator[Violation]:
 @check(
     id="PP12-ALARM-NO-ACTION",
     scenario=12,
+    severity="warning",
     requirement="Every alarm notifies someone: it has an alarm action, and actions are enabled.",
     rationale=(
         "An alarm without an action changes colour in the console and tells nobody. Alarms that "
         "CodeDeploy or a composite alarm watches are the exception: their consumer acts on them."
     ),
     fix="alarm.add_alarm_action(cloudwatch_actions.SnsAction(alerts_topic))",
+    source_url="https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html",
 )
 def alarm_no_action(t: Template) -> Iterator[Violation]:
     consumed: set[str] = set()
@@ -163,6 +178,7 @@ def alarm_no_action(t: Template) -> Iterator[Violation]:
 @check(
     id="PP12-TRAIL-UNPROTECTED",
     scenario=12,
+    severity="warning",
     requirement="A CloudTrail trail validates its log files and encrypts them with a KMS key.",
     rationale=(
         "An audit trail is evidence. Without log file validation nobody can prove a log file was "
@@ -170,6 +186,7 @@ def alarm_no_action(t: Template) -> Iterator[Violation]:
         "reads the trail."
     ),
     fix="cloudtrail.Trail(..., enable_file_validation=True, encryption_key=key)",
+    source_url="https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-validation-intro.html",
 )
 def trail_unprotected(t: Template) -> Iterator[Violation]:
     for lid, _ in t.resources(TRAIL):
@@ -239,6 +256,7 @@ def cloudtrail_rules(t: Template) -> dict[str, str]:
 @check(
     id="PP12-EVENTS-NOT-RECORDED",
     scenario=12,
+    severity="error",
     requirement="A rule that starts on CloudTrail S3 events has a trail that records those events.",
     rationale=(
         "An S3 source action with S3Trigger.EVENTS starts the pipeline from an EventBridge rule "
@@ -250,6 +268,7 @@ def cloudtrail_rules(t: Template) -> dict[str, str]:
         "trail.add_s3_event_selector([cloudtrail.S3EventSelector(bucket=source_bucket)], "
         "read_write_type=cloudtrail.ReadWriteType.WRITE_ONLY)"
     ),
+    source_url="https://docs.aws.amazon.com/codepipeline/latest/userguide/create-cloudtrail-S3-source.html",
 )
 def events_not_recorded(t: Template) -> Iterator[Violation]:
     for bucket, rule in sorted(cloudtrail_rules(t).items()):

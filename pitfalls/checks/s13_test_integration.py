@@ -13,26 +13,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pitfalls.checks import Violation, check
+from pitfalls.checks.flow import SCAN_COMMAND, TEST_COMMAND, flows
 from pitfalls.checks.grants import allows, role_of
-from pitfalls.templates import PIPELINE, BuildSpec, Template, as_list, pipeline_actions, report_group_ref
+from pitfalls.templates import BuildSpec, Template, report_group_ref
 
 PROJECT = "AWS::CodeBuild::Project"
 REPORT_GROUP = "AWS::CodeBuild::ReportGroup"
 
-# Commands that run a test suite. A heuristic by necessity: a wrapper script is invisible.
-TEST_COMMAND = re.compile(
-    r"\b(?:npm|yarn|pnpm)\s+(?:run(?:-script)?\s+)?(?:test|t)(?::[\w:-]+)?(?=\s|$|[;&|)])"
-    r"|\bnode\b[^;&|]*\s--test\b"
-    r"|\b(?:jest|mocha|vitest|ava|c8|nyc)\b"
-    r"|\b(?:pytest|tox|nox)\b|\bpython3?\s+-m\s+(?:pytest|unittest)\b"
-    r"|\b(?:go|cargo|dotnet)\s+test\b|\bmake\s+(?:test|check)\b"
-    r"|\bmvn\b[^;&|]*\b(?:test|verify)\b|\bgradlew?\b[^;&|]*\b(?:test|check)\b"
-)
-# Security scanners: a Test action that runs one is a scan stage (scenario 11), not missing tests.
-SCAN_COMMAND = re.compile(
-    r"\b(?:npm|yarn|pnpm)\s+audit\b|\bcfn-lint\b|\bcheckov\b|\btrivy\b|\bsemgrep\b"
-    r"|\bpitfalls\s+check\b|\bcdk\b[^;&|]*\bsynth\b[^;&|]*\bnag=true\b"
-)
 # Options that make a coverage shortfall fail the command, per runner.
 COVERAGE_THRESHOLD = re.compile(
     r"--test-coverage-(?:lines|branches|functions)=\S+"  # node --test (Node 22.8+)
@@ -53,45 +40,34 @@ class CodeBuildAction:
     """A pipeline action that runs a CodeBuild project of this template."""
 
     pipeline: str
-    stage_index: int
-    last_stage: int
     stage: str
     name: str
     category: str
     run_order: int
     project: str
+    before_deploy: bool  # runs, and must succeed, before the pipeline's first deploy action
 
     @property
     def where(self) -> str:
         return f"{self.stage}/{self.name}"
 
-    @property
-    def before_deploy(self) -> bool:
-        return self.stage_index < self.last_stage
-
 
 def codebuild_actions(t: Template) -> list[CodeBuildAction]:
     """CodeBuild actions of every pipeline, with the logical id of the project they run."""
-    out: list[CodeBuildAction] = []
-    for pipeline, _ in t.resources(PIPELINE):
-        props = t.props(pipeline)
-        last_stage = len([s for s in as_list(props.get("Stages")) if isinstance(s, dict)]) - 1
-        for action in pipeline_actions(props):
-            if action.provider != "CodeBuild" or t.type_of(action.project) != PROJECT:
-                continue
-            out.append(
-                CodeBuildAction(
-                    pipeline=pipeline,
-                    stage_index=action.stage_index,
-                    last_stage=last_stage,
-                    stage=action.stage,
-                    name=action.name,
-                    category=action.category,
-                    run_order=action.run_order,
-                    project=str(action.project),
-                )
-            )
-    return out
+    return [
+        CodeBuildAction(
+            pipeline=flow.pipeline,
+            stage=step.action.stage,
+            name=step.action.name,
+            category=step.action.category,
+            run_order=step.action.run_order,
+            project=str(step.project),
+            before_deploy=flow.before_deploy(step),
+        )
+        for flow in flows(t)
+        for step in flow.steps
+        if step.action.provider == "CodeBuild" and t.type_of(step.project) == PROJECT
+    ]
 
 
 def statements(command: str) -> list[str]:
@@ -161,41 +137,35 @@ def test_projects(t: Template) -> dict[str, tuple[BuildSpec, list[CodeBuildActio
 @check(
     id="PP13-NO-TESTS-RUN",
     scenario=13,
-    requirement="Before the deploy stage, a pipeline action runs the unit tests.",
+    severity="warning",
+    requirement="A Test action before the deploy runs the unit tests (or a security scan).",
     rationale=(
-        "A Test action whose buildspec installs dependencies and stops, or a pipeline whose "
-        "projects never call the test runner, is green whatever the code does: the stage is "
-        "there, the tests are not."
+        "A Test action whose buildspec installs dependencies and stops is green whatever the "
+        "code does: the stage is there, the tests are not. (A pipeline with no action that "
+        "runs tests at all is PP01-NO-TEST.)"
     ),
     fix=(
         "Run the test runner in the test project's build phase, e.g. `node --test ...`, and "
         "put that project in a CodeBuildAction(type=CodeBuildActionType.TEST) before deploy."
     ),
+    source_url="https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-CodeBuild.html",
 )
 def no_tests_run(t: Template) -> Iterator[Violation]:
+    # A pipeline where no action tests at all is PP01-NO-TEST; this is the Test stage that is there
+    # and tests nothing (a scan stage is scenario 11's, not missing tests).
     projects = test_projects(t)
-    by_pipeline: dict[str, list[CodeBuildAction]] = {}
-    for action in codebuild_actions(t):
-        by_pipeline.setdefault(action.pipeline, []).append(action)
-    for pipeline, actions in by_pipeline.items():
-        early = [a for a in actions if a.before_deploy]
-        for a in early:
-            if a.category != "Test" or a.project not in projects:
-                continue
-            spec = projects[a.project][0]
-            if not runs_tests(spec) and not any(SCAN_COMMAND.search(c) for c in spec.all_commands()):
-                yield a.project, f"the Test action {a.where} runs this project, which runs no tests"
-        # Only when every early project's commands are visible can we say none runs tests.
-        if early and all(a.project in projects for a in early) and not any(
-            runs_tests(projects[a.project][0]) for a in early
-        ):
-            if not any(a.category == "Test" for a in early):
-                yield pipeline, "no CodeBuild action before the deploy stage runs a test command"
+    for a in codebuild_actions(t):
+        if not a.before_deploy or a.category != "Test" or a.project not in projects:
+            continue
+        spec = projects[a.project][0]
+        if not runs_tests(spec) and not any(SCAN_COMMAND.search(c) for c in spec.all_commands()):
+            yield a.project, f"the Test action {a.where} runs this project, which runs no tests"
 
 
 @check(
     id="PP13-TEST-FAILURE-IGNORED",
     scenario=13,
+    severity="warning",
     requirement="A failing test fails the command that runs it, so the build and the pipeline stop.",
     rationale=(
         "CodeBuild fails a phase when a command exits non-zero. `npm test || true`, a pipe into "
@@ -206,6 +176,7 @@ def no_tests_run(t: Template) -> Iterator[Violation]:
         "Run the test command on its own line of the buildspec, with no `|| true` and no pipe; "
         "put clean-up in post_build or in a separate command."
     ),
+    source_url="https://docs.aws.amazon.com/codebuild/latest/userguide/build-spec-ref.html",
 )
 def test_failure_ignored(t: Template) -> Iterator[Violation]:
     for project, (spec, actions) in test_projects(t).items():
@@ -229,6 +200,7 @@ def test_failure_ignored(t: Template) -> Iterator[Violation]:
         "Write JUnit XML (`node --test --test-reporter=junit --test-reporter-destination=...`) "
         "and add `reports: {<ReportGroup ARN>: {files: [...], file-format: JUNITXML}}`."
     ),
+    source_url="https://docs.aws.amazon.com/codebuild/latest/userguide/test-reporting.html",
 )
 def no_test_report(t: Template) -> Iterator[Violation]:
     for project, (spec, _) in test_projects(t).items():
@@ -242,6 +214,7 @@ def no_test_report(t: Template) -> Iterator[Violation]:
 @check(
     id="PP13-REPORT-NOT-GRANTED",
     scenario=13,
+    severity="error",
     requirement="A project that writes to a report group of the stack may create reports in it.",
     rationale=(
         "CodeBuild creates the report with the project's service role, which needs "
@@ -250,6 +223,7 @@ def no_test_report(t: Template) -> Iterator[Violation]:
         "the buildspec, so the test results never reach it."
     ),
     fix="report_group.grant_write(project)",
+    source_url="https://docs.aws.amazon.com/codebuild/latest/userguide/test-permissions.html",
 )
 def report_not_granted(t: Template) -> Iterator[Violation]:
     for project, (spec, _) in test_projects(t).items():
@@ -288,13 +262,27 @@ def report_not_granted(t: Template) -> Iterator[Violation]:
         "node --test --experimental-test-coverage --test-coverage-lines=80 "
         "--test-coverage-branches=80 --test-coverage-functions=80"
     ),
+    source_url="https://docs.aws.amazon.com/codebuild/latest/userguide/code-coverage-report.html",
 )
 def no_coverage_threshold(t: Template) -> Iterator[Violation]:
+    # Per pipeline: one test run that enforces coverage is enough (a build that also runs
+    # `npm test` need not enforce it a second time).
+    by_pipeline: dict[str, list[str]] = {}
+    enforced: set[str] = set()
     for project, (spec, actions) in test_projects(t).items():
-        if not any(a.category == "Test" for a in actions) or not runs_tests(spec):
+        if not runs_tests(spec):
             continue
-        if not any(COVERAGE_THRESHOLD.search(c) for c in spec.all_commands()):
-            yield project, "runs the tests with no coverage threshold in its commands"
+        threshold = any(COVERAGE_THRESHOLD.search(c) for c in spec.all_commands())
+        for a in actions:
+            by_pipeline.setdefault(a.pipeline, []).append(project)
+            if threshold:
+                enforced.add(a.pipeline)
+    flagged: set[str] = set()
+    for pipeline, projects in by_pipeline.items():
+        for project in projects:
+            if pipeline not in enforced and project not in flagged:
+                flagged.add(project)
+                yield project, "runs the tests with no coverage threshold in its commands"
 
 
 def _short(command: str, width: int = 60) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pitfalls.checks import Violation, check
+from pitfalls.checks.flow import flows
 from pitfalls.checks.grants import allows, role_of
 from pitfalls.templates import Json, PipelineAction, Template, as_list, pipeline_actions, ref_target
 
@@ -49,6 +50,7 @@ def deploys_with_codedeploy(t: Template) -> bool:
 @check(
     id="PP14-NO-PRE-TRAFFIC-HOOK",
     scenario=14,
+    severity="warning",
     requirement="CodeDeploy runs a pre-traffic hook that tests the new version before it gets traffic.",
     rationale=(
         "Without a BeforeAllowTraffic hook the first request the new version ever serves comes "
@@ -59,6 +61,7 @@ def deploys_with_codedeploy(t: Template) -> bool:
         "LambdaDeploymentGroup(..., pre_hook=hook) or deployment_group.add_pre_hook(hook), with "
         "a hook function that invokes the new version and reports the result."
     ),
+    source_url="https://docs.aws.amazon.com/codedeploy/latest/userguide/reference-appspec-file-structure-hooks.html",
 )
 def no_pre_traffic_hook(t: Template) -> Iterator[Violation]:
     for alias, policy in alias_update_policies(t):
@@ -69,6 +72,7 @@ def no_pre_traffic_hook(t: Template) -> Iterator[Violation]:
 @check(
     id="PP14-HOOK-CANNOT-REPORT",
     scenario=14,
+    severity="error",
     requirement="A CodeDeploy hook function may call codedeploy:PutLifecycleEventHookExecutionStatus.",
     rationale=(
         "CodeDeploy waits for the hook to report Succeeded or Failed. A hook whose role cannot "
@@ -79,6 +83,7 @@ def no_pre_traffic_hook(t: Template) -> Iterator[Violation]:
         "Use deployment_group.add_pre_hook(fn) (CDK grants it), or "
         "deployment_group.grant_put_lifecycle_event_hook_execution_status(fn)."
     ),
+    source_url="https://docs.aws.amazon.com/codedeploy/latest/APIReference/API_PutLifecycleEventHookExecutionStatus.html",
 )
 def hook_cannot_report(t: Template) -> Iterator[Violation]:
     seen: set[str] = set()
@@ -101,6 +106,7 @@ def hook_cannot_report(t: Template) -> Iterator[Violation]:
 @check(
     id="PP14-NO-ALARM-ROLLBACK",
     scenario=14,
+    severity="warning",
     requirement="A Lambda deployment group watches alarms and rolls back when one goes off.",
     rationale=(
         "CodeDeploy stops a traffic shift only for alarms listed in the deployment group, and "
@@ -111,6 +117,7 @@ def hook_cannot_report(t: Template) -> Iterator[Violation]:
         "LambdaDeploymentGroup(..., alarms=[cloudwatch.Alarm(..., metric=alias.metric_errors())], "
         "auto_rollback=AutoRollbackConfig(deployment_in_alarm=True, failed_deployment=True))"
     ),
+    source_url="https://docs.aws.amazon.com/codedeploy/latest/userguide/monitoring-create-alarms.html",
 )
 def no_alarm_rollback(t: Template) -> Iterator[Violation]:
     for group in lambda_deployment_groups(t):
@@ -134,7 +141,8 @@ def last_stage_actions(props: dict[str, Json]) -> list[PipelineAction]:
 @check(
     id="PP14-NO-SMOKE-TEST",
     scenario=14,
-    requirement="After the deploy action, a Test action calls the deployed function and can fail it.",
+    severity="warning",
+    requirement="After the deploy action, an action calls the deployed function and can fail the pipeline.",
     rationale=(
         "CodeDeploy's success means the traffic shifted without tripping an alarm, not that the "
         "function answers correctly through its alias, with its real configuration and "
@@ -145,16 +153,12 @@ def last_stage_actions(props: dict[str, Json]) -> list[PipelineAction]:
         "Add a CodeBuildAction(type=CodeBuildActionType.TEST, run_order=2) that invokes the "
         "alias to the deploy stage: pipeline.stage('Deploy').add_action(...)."
     ),
+    source_url="https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-LambdaInvoke.html",
 )
 def no_smoke_test(t: Template) -> Iterator[Violation]:
     if not deploys_with_codedeploy(t):
         return
-    for pipeline, _ in t.resources("AWS::CodePipeline::Pipeline"):
-        last = last_stage_actions(t.props(pipeline))
-        deploys = [a for a in last if a.category != "Test"]
-        if not deploys or last[0].stage_index == 0:
-            continue  # an all-Test last stage is a validation stage after the deploy
-        after = max(a.run_order for a in deploys)
-        if not any(a.category == "Test" and a.run_order > after for a in last):
-            names = ", ".join(f"{a.stage}/{a.name}" for a in deploys)
-            yield pipeline, f"no Test action runs after the deploy action {names}"
+    for flow in flows(t):
+        if flow.deploys and not any(s.validates and flow.after_last_deploy(s) for s in flow.steps):
+            names = ", ".join(s.where for s in flow.deploys)
+            yield flow.pipeline, f"no action tests or calls the release after the deploy action {names}"

@@ -3,13 +3,24 @@
 - CDK's validation report (`validation-report.json`), which carries cdk-nag 3 (plugin
   "AwsSolutions") and CDK's built-in "CloudFormation Validate" plugin.
 - cfn-lint, run as a library on a template (slow to import, so only when asked for).
+
+And what those tools know, read from their own data: cdk-nag's rule packs (`nag_rules`), so that
+the course cites only rules the pinned cdk-nag has.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import re
+import tarfile
+from dataclasses import dataclass
+from datetime import date, datetime
+from importlib.util import find_spec
+from pathlib import Path
 from typing import Any
 
+from pitfalls.asof import judging_date
 from pitfalls.checks.findings import Finding
 from pitfalls.templates import Template
 
@@ -21,11 +32,9 @@ RULE_SCENARIOS: dict[str, int] = {
     "AwsSolutions-S10": 7,
     "AwsSolutions-IAM4": 2,
     "AwsSolutions-IAM5": 2,
-    "AwsSolutions-CB3": 11,
     "AwsSolutions-CB4": 11,
     "AwsSolutions-CB5": 4,
     "AwsSolutions-KMS5": 11,
-    "AwsSolutions-SNS2": 11,
     "AwsSolutions-SNS3": 11,
     "AwsSolutions-SMG4": 11,
     "AwsSolutions-L1": 5,
@@ -70,6 +79,9 @@ TYPE_SCENARIOS: dict[str, int] = {
 CFN_LINT_IGNORED = ["W3005", "W1020", "E1018", "W9002", "W9013", "W1103"]
 
 TOOL_OF_PLUGIN = {"AwsSolutions": "cdk-nag", "CloudFormation Validate": "cdk-validate"}
+# Our own CDK validation plugin (pitfalls.cdk_plugin): its findings are our checks', which the
+# checker runs itself; reading them from the report too would list each twice.
+OWN_PLUGIN = "pipeline-pitfalls"
 
 
 def base_rule(rule: str) -> str:
@@ -134,6 +146,8 @@ def report_findings(
     suppressed: list[Finding] = []
     for pr in report.get("pluginReports", []):
         name = pr.get("pluginName", "")
+        if name == OWN_PLUGIN:
+            continue
         for v in pr.get("violations", []):
             found.extend(convert(name, v))
         for v in pr.get("suppressedViolations", []):
@@ -141,14 +155,49 @@ def report_findings(
     return found, suppressed
 
 
-def cfn_lint_findings(template: Template, region: str = "us-east-1") -> list[Finding]:
-    """cfn-lint's findings on a template (imports cfn-lint: about a second the first time)."""
-    from cfnlint.api import ManualArgs, lint
+# cfn-lint's rules that judge a Lambda runtime against the clock (`datetime.today()` in each).
+CFN_LINT_DATED_RULES = ("W2531", "E2531", "E2533")
 
-    matches = lint(
-        json.dumps(template.data),
-        config=ManualArgs(regions=[region], ignore_checks=CFN_LINT_IGNORED),
-    )
+
+def _judge_as_of(rules: Any, day: date) -> None:
+    """Make cfn-lint's dated rules of one runner read `day` where they read the clock.
+
+    cfn-lint has no option for the day. Each runner loads its rules as fresh modules, and these
+    three call `datetime.today()` through their module's `datetime` name; that name, in this
+    runner's modules only, becomes a class whose `today()` is `day`. The rules' logic and data stay
+    cfn-lint's. A cfn-lint whose rules read the clock some other way raises here rather than
+    silently judging by the calendar (the drift job would report it).
+    """
+
+    class _Day(datetime):
+        @classmethod
+        def today(cls) -> _Day:
+            return cls(day.year, day.month, day.day)
+
+    for rule_id in CFN_LINT_DATED_RULES:
+        scope = type(rules[rule_id]).validate.__globals__
+        if scope.get("datetime") is not datetime:
+            raise RuntimeError(f"cfn-lint's {rule_id} no longer reads datetime.today(): "
+                               "pitfalls.checks.tools._judge_as_of needs updating")
+        scope["datetime"] = _Day
+
+
+def cfn_lint_findings(template: Template, region: str = "us-east-1") -> list[Finding]:
+    """cfn-lint's findings on a template, its runtime rules judging as of `pitfalls.asof`'s date.
+
+    What `cfnlint.api.lint` does, with the runner's dated rules told the day. Imports cfn-lint:
+    about a second the first time.
+    """
+    from cfnlint.config import ConfigMixIn, ManualArgs
+    from cfnlint.decode.decode import decode_str
+    from cfnlint.runner import Runner
+
+    data, errors = decode_str(json.dumps(template.data))
+    matches = list(errors)
+    if data is not None and not errors:
+        runner = Runner(ConfigMixIn(**ManualArgs(regions=[region], ignore_checks=CFN_LINT_IGNORED)))
+        _judge_as_of(runner.rules, judging_date())
+        matches = list(runner.validate_template(data))
     out = []
     for m in matches:
         path = list(getattr(m, "path", None) or [])
@@ -167,3 +216,59 @@ def cfn_lint_findings(template: Template, region: str = "us-east-1") -> list[Fin
             )
         )
     return out
+
+
+# --- cdk-nag's rule packs, as the pinned cdk-nag applies them ------------------------------------
+
+
+@dataclass(frozen=True)
+class NagRule:
+    """One rule of a cdk-nag pack: the id its findings carry, the rule it runs, its level."""
+
+    id: str  # AwsSolutions-CB4
+    rule: str  # CodeBuildProjectKMSEncryptedArtifacts
+    level: str  # error | warning
+    info: str
+
+
+_APPLY_RULE = re.compile(r"this\.applyRule\(\{(.*?)\}\);", re.S)
+_JS_STRING = r"""(['"])((?:\\.|(?!\1).)*)\1"""
+
+
+@functools.cache
+def nag_rules(pack: str = "aws-solutions") -> tuple[NagRule, ...]:
+    """The rules of one cdk-nag pack (`aws-solutions`, `nist-800-53-r5`, ...), read from the code
+    the installed cdk-nag ships (`lib/packs/<pack>.js` in its jsii tarball), without running it.
+
+    A rule's id is the pack's name and the rule's suffix (`AwsSolutions-CB4`), or the rule's own
+    name for packs without suffixes (`NIST.800.53.R5-LambdaInsideVPC`), as in cdk-nag's findings.
+    """
+    spec = find_spec("cdk_nag")
+    if spec is None or not spec.submodule_search_locations:
+        return ()
+    tarballs = sorted((Path(list(spec.submodule_search_locations)[0]) / "_jsii").glob("cdk-nag@*.jsii.tgz"))
+    if not tarballs:
+        return ()
+    with tarfile.open(tarballs[-1]) as tar:
+        try:
+            member = tar.extractfile(f"package/lib/packs/{pack}.js")
+        except KeyError:
+            return ()
+        js = member.read().decode("utf-8") if member else ""
+    name = re.search(r"this\.packName\s*=\s*" + _JS_STRING, js)
+    prefix = name.group(2) if name else pack
+    rules = []
+    for body in _APPLY_RULE.findall(js):
+        rule = re.search(r"\brule:\s*\w+\.(\w+)", body)
+        if rule is None:
+            continue
+        suffix = re.search(r"ruleSuffixOverride:\s*" + _JS_STRING, body)
+        info = re.search(r"\binfo:\s*" + _JS_STRING, body)
+        level = re.search(r"NagMessageLevel\.(\w+)", body)
+        rules.append(NagRule(
+            id=f"{prefix}-{suffix.group(2) if suffix else rule.group(1)}",
+            rule=rule.group(1),
+            level="error" if level and level.group(1) == "ERROR" else "warning",
+            info=info.group(2) if info else "",
+        ))
+    return tuple(rules)

@@ -43,11 +43,8 @@ def _status(args: argparse.Namespace) -> int:
     from pitfalls.emulator import process
 
     st = process.status()
-    print(st)
-    if st.running:
-        print(st.endpoint)
-        return 0
-    return 1
+    print(st)  # names the endpoint when it runs
+    return 0 if st.running else 1
 
 
 def _stop(args: argparse.Namespace) -> int:

@@ -26,6 +26,7 @@ MOTO_VERSION = "5.2.5"
 PATCH_MODULES = (
     "pitfalls.emulator.cloudformation.patches",
     "pitfalls.emulator.cloudformation.drift",
+    "pitfalls.emulator.cloudformation.parameters",
     "pitfalls.emulator.services.events.patches",
     "pitfalls.emulator.services.awslambda.patches",
     "pitfalls.emulator.services.codedeploy.patches",

@@ -18,7 +18,7 @@ from pitfalls.checks.s14_deployment_validation import (
     lambda_deployment_groups,
     last_stage_actions,
 )
-from pitfalls.evidence.render import STYLE, FindingsTable, SideBySide, to_yaml
+from pitfalls.evidence.render import STYLE, FindingsTable, SideBySide, styled_html, to_yaml
 from pitfalls.templates import Template, ref_target
 
 if TYPE_CHECKING:
@@ -98,6 +98,7 @@ class DeploymentView:
     def __repr__(self) -> str:
         return self.text + (f"\n\n{self.table!r}" if self.table is not None else "")
 
+    @styled_html
     def _repr_html_(self) -> str:
         body = f"{STYLE}<pre class='pp-pre'>{html.escape(self.text)}</pre>"
         return body + (self.table._repr_html_() if self.table is not None else "")

@@ -12,12 +12,13 @@ from pitfalls.checks.s09_naming_and_tagging import (
     schema_name_limit,
     tag_keys,
 )
-from pitfalls.evidence.render import STYLE
+from pitfalls.evidence.render import STYLE, styled_html
 from pitfalls.evidence.synth import SynthResult
 from pitfalls.templates import Template
 
-# Where a clash bites: S3 bucket names are global (per partition), the rest per account+Region.
-_SCOPE = {"AWS::S3::Bucket": "every account"}
+# Where a clash bites: a BucketName is in S3's global namespace (per partition), the rest per
+# account and Region.
+_SCOPE = {"AWS::S3::Bucket": "every account (S3's global namespace)"}
 
 
 class NamesSideBySide:
@@ -52,6 +53,7 @@ class NamesSideBySide:
         lines.append(f"{self.shared} name(s) shared by both environments.")
         return "\n".join(lines)
 
+    @styled_html
     def _repr_html_(self) -> str:
         def row(cells: Iterable[str], tag: str = "td") -> str:
             return "<tr>" + "".join(f"<{tag}>{html.escape(c)}</{tag}>" for c in cells) + "</tr>"
@@ -96,6 +98,7 @@ class NameLimits:
         w = [max(len(r[i]) for r in rows) for i in range(len(head))]
         return "\n".join("  ".join(c.ljust(w[i]) for i, c in enumerate(r)).rstrip() for r in rows)
 
+    @styled_html
     def _repr_html_(self) -> str:
         return f"{STYLE}<pre class='pp-pre'>{html.escape(repr(self))}</pre>"
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pitfalls import _env
-from pitfalls.evidence.render import STYLE
+from pitfalls.evidence.render import STYLE, styled_html
 from pitfalls.templates import Template
 
 if TYPE_CHECKING:
@@ -138,6 +138,7 @@ class LocalRun:
         parts.append(verdict)
         return "\n".join(parts)
 
+    @styled_html
     def _repr_html_(self) -> str:
         cls = "pp-ok" if self.passed else "pp-error"
         return f"{STYLE}<pre class='pp-pre'>{html.escape(repr(self))}</pre>".replace(
@@ -220,6 +221,7 @@ class TextFile:
     def __repr__(self) -> str:
         return f"{self.name}\n{self.text.rstrip()}"
 
+    @styled_html
     def _repr_html_(self) -> str:
         return (
             f"{STYLE}<div class='pp-h'>{html.escape(self.name)}</div>"
@@ -275,6 +277,7 @@ class BuildSpecView:
         head = f"Buildspec of {self.project} (the project the Test action runs)\n{self.text}"
         return head + (f"\n\n{self.table!r}" if self.table is not None else "")
 
+    @styled_html
     def _repr_html_(self) -> str:
         out = (
             f"{STYLE}<div class='pp-h'>Buildspec of {html.escape(self.project)} "

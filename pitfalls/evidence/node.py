@@ -20,21 +20,26 @@ from typing import Any
 from pitfalls import _env
 
 # Resolves "<module>.<function>" the way the Node.js runtime does (module file: .js, .mjs or
-# .cjs), imports it, and prints one JSON line: what loaded, or the error Node raised.
+# .cjs; failing those, Node's own module resolution from the package root, whose MODULE_NOT_FOUND
+# is then Node's answer), imports it, and prints one JSON line: what loaded, or the error raised.
 _LOADER = r"""
 import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 
 const [dir, handler, eventJson] = process.argv.slice(1);
 const dot = handler.lastIndexOf(".");
-const base = path.resolve(dir, handler.slice(0, dot));
+const modulePath = handler.slice(0, dot);
+const base = path.resolve(dir, modulePath);
 const name = handler.slice(dot + 1);
 const out = { handler };
-const file = [".js", ".mjs", ".cjs"].map((ext) => base + ext).find((f) => existsSync(f));
 const fail = (message, code) => Object.assign(new Error(message), { code });
 try {
-  if (!file) throw fail(`no module ${handler.slice(0, dot)} in the package`, "NO_MODULE");
+  const file = [".js", ".mjs", ".cjs"].map((ext) => base + ext).find((f) => existsSync(f))
+    ?? createRequire(path.join(dir, "index.js")).resolve(path.basename(modulePath), {
+      paths: [dir, path.resolve(dir, path.dirname(modulePath))],
+    });
   out.module = path.relative(dir, file);
   const mod = await import(pathToFileURL(file).href);
   const fn = mod[name] ?? mod.default?.[name];

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import yaml
 
 from pitfalls.emulator.verify import Clients, stack_resources
-from pitfalls.evidence.render import STYLE
+from pitfalls.evidence.render import STYLE, styled_html
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,7 @@ class Facts(list[Fact]):
             lines.append(f"{f.scenario:02d}  {f.resource:<{width}}  {f.what:<26} {value}")
         return "\n".join(lines)
 
+    @styled_html
     def _repr_html_(self) -> str:
         rows = "".join(
             f"<tr><td>{f.scenario:02d}</td><td>{html.escape(f.resource)}</td>"

@@ -7,23 +7,99 @@ nbval's text comparison; both are deterministic for the same template.
 from __future__ import annotations
 
 import difflib
+import functools
 import html
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import yaml
 
-from pitfalls.checks.findings import Finding, sort_findings
+from pitfalls.checks.findings import Finding, findings_text, sort_findings
 
+# The course's look, in two layers. JupyterLab sanitizes the HTML of outputs it has not seen run
+# (every committed notebook when it is opened): <style> blocks are dropped, inline style attributes
+# are kept (text-align, colours, borders; not overflow-wrap or var()). Its own
+# `.jp-RenderedHTMLCommon td {text-align: right}` also outranks a class rule. So every element
+# carries its look inline (`styled`), and the <style> block only adds what inline cannot: the dark
+# theme's colours, which must outrank the inline ones.
+_CELL = "border:1px solid #ccc;padding:2px 6px;text-align:left;vertical-align:top"
+_LOOK = {
+    "pp-t": "border-collapse:collapse;font-size:12px;margin:4px 0",
+    # Mid tones that read on JupyterLab's light and dark backgrounds alike.
+    "pp-error": "color:#d0312d;font-weight:bold",
+    "pp-warning": "color:#c07000;font-weight:bold",
+    "pp-info": "color:#808080",
+    "pp-ok": "color:#1f8f4a;font-weight:bold",
+    "pp-pre": "font-size:12px;line-height:1.3;margin:0;white-space:pre;text-align:left",
+    # Wrapped monospace text on a div: JupyterLab gives every <pre> word-break:break-all, which
+    # cuts words in two where a line wraps.
+    "pp-wrap": "white-space:pre-wrap;text-align:left;font-family:monospace;font-size:12px;"
+               "line-height:1.4;margin:2px 0",
+    "pp-del": "background-color:#fde2e1;color:#1a1a1a",
+    "pp-add": "background-color:#dcf5e3;color:#1a1a1a",
+    "pp-h": "font-weight:bold;margin:6px 0 2px",
+}
 STYLE = (
-    "<style>.pp-t{border-collapse:collapse;font-size:12px;margin:4px 0}"
-    ".pp-t td,.pp-t th{border:1px solid #ccc;padding:2px 6px;text-align:left;vertical-align:top}"
-    ".pp-error{color:#b00020;font-weight:bold}.pp-warning{color:#a66300;font-weight:bold}"
-    ".pp-info{color:#555}.pp-ok{color:#1b7f3b;font-weight:bold}"
-    ".pp-pre{font-size:12px;line-height:1.3;margin:0;white-space:pre}"
-    ".pp-del{background:#fde2e1}.pp-add{background:#dcf5e3}.pp-h{font-weight:bold;margin:6px 0 2px}"
+    "<style>"
+    "[data-jp-theme-light='false'] .pp-error{color:#ff7b72!important}"
+    "[data-jp-theme-light='false'] .pp-warning{color:#e3b341!important}"
+    "[data-jp-theme-light='false'] .pp-ok{color:#56d364!important}"
+    "[data-jp-theme-light='false'] .pp-del{background-color:#5a1e1e!important;color:inherit!important}"
+    "[data-jp-theme-light='false'] .pp-add{background-color:#1b4721!important;color:inherit!important}"
+    "[data-jp-theme-light='false'] .pp-t td,[data-jp-theme-light='false'] .pp-t th"
+    "{border-color:#555!important}"
     "</style>"
 )
+_OPEN_TAG = re.compile(r"<([a-z][a-z0-9]*)((?:\s[^>]*)?)>")
+_ATTR = {name: re.compile(name + r"='([^']*)'") for name in ("class", "style")}
+
+
+def _inline(m: re.Match[str]) -> str:
+    tag, attrs = m.group(1), m.group(2)
+    classes = _ATTR["class"].search(attrs)
+    looks = [_CELL] if tag in ("td", "th") else []
+    looks += [_LOOK[c] for c in (classes.group(1).split() if classes else ()) if c in _LOOK]
+    if not looks:
+        return m.group(0)
+    decls = ";".join(looks)
+    own = _ATTR["style"].search(attrs)
+    if own:
+        if own.group(1).startswith(decls):  # styled already (a part of a larger output)
+            return m.group(0)
+        attrs = attrs.replace(own.group(0), "").rstrip()
+        decls += ";" + own.group(1)
+    return f"<{tag}{attrs} style='{decls}'>"
+
+
+def styled(body: str) -> str:
+    """The course's HTML with its look inlined on every element, and the dark-theme block once."""
+    return STYLE + _OPEN_TAG.sub(_inline, body.replace(STYLE, ""))
+
+
+def styled_html(method: Callable[[Any], str]) -> Callable[[Any], str]:
+    """Decorator for `_repr_html_`: what it returns is `styled`."""
+
+    @functools.wraps(method)
+    def wrapper(self: Any) -> str:
+        return styled(method(self))
+
+    return wrapper
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def without_colour(line: str) -> str:
+    """A terminal line without its ANSI colour codes (the CDK CLI colours some of its lines)."""
+    return _ANSI.sub("", line)
+
+
+def breakable(text: str) -> str:
+    """Escaped text that may wrap after its separators: a rule id such as
+    AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:...] is one long word otherwise, and
+    widens its table past the output area (JupyterLab's sanitizer drops CSS word-break)."""
+    return re.sub(r"([\[:/,.])(?!$)", r"\1<wbr>", html.escape(text))
 
 
 class _Tagged(str):
@@ -103,23 +179,10 @@ class Excerpt:
     def __repr__(self) -> str:
         return (f"{self.title}\n" if self.title else "") + self.text
 
+    @styled_html
     def _repr_html_(self) -> str:
         head = f"<div class='pp-h'>{html.escape(self.title)}</div>" if self.title else ""
         return f"{STYLE}{head}<pre class='pp-pre'>{html.escape(self.text)}</pre>"
-
-
-def findings_text(findings: Sequence[Finding]) -> str:
-    """A plain table, one finding a line; 'No findings.' when there are none."""
-    if not findings:
-        return "No findings."
-    rows = [(f.severity, f.check, f.tool, f.resource or "-", f.message) for f in findings]
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    widths = [min(w, 60) for w in widths]
-    lines = [
-        "  ".join(c.ljust(w) for c, w in zip(r[:4], widths, strict=True)) + "  " + r[4]
-        for r in rows
-    ]
-    return "\n".join(lines) + f"\n{len(findings)} finding(s)."
 
 
 class FindingsTable:
@@ -135,13 +198,14 @@ class FindingsTable:
     def __repr__(self) -> str:
         return (f"{self.title}\n" if self.title else "") + findings_text(self.findings)
 
+    @styled_html
     def _repr_html_(self) -> str:
         head = f"<div class='pp-h'>{html.escape(self.title)}</div>" if self.title else ""
         if not self.findings:
             return f"{STYLE}{head}<div class='pp-ok'>✔ No findings.</div>"
         rows = "".join(
-            f"<tr><td class='pp-{f.severity}'>{f.severity}</td><td><code>{html.escape(f.check)}"
-            f"</code></td><td>{f.tool}</td><td><code>{html.escape(f.resource or '-')}</code></td>"
+            f"<tr><td class='pp-{f.severity}'>{f.severity}</td><td><code>{breakable(f.check)}"
+            f"</code></td><td>{f.tool}</td><td><code>{breakable(f.resource or '-')}</code></td>"
             f"<td>{html.escape(f.message)}</td></tr>"
             for f in self.findings
         )
@@ -185,9 +249,11 @@ class SideBySide:
             out.append(f"{mark} {a[:w].ljust(w)} | {b}")
         return "\n".join(out)
 
+    @styled_html
     def _repr_html_(self) -> str:
         def cell(text: str, cls: str) -> str:
-            return f"<td class='{cls}'><pre class='pp-pre'>{html.escape(text)}</pre></td>"
+            # The <pre> carries the colour too: JupyterLab paints every <pre> with its own background.
+            return f"<td class='{cls}'><pre class='pp-pre {cls}'>{html.escape(text)}</pre></td>"
 
         body = "".join(
             "<tr>"
@@ -211,6 +277,7 @@ class Group:
     def __repr__(self) -> str:
         return "\n\n".join(repr(p) for p in self.parts)
 
+    @styled_html
     def _repr_html_(self) -> str:
         return "".join(p._repr_html_() if hasattr(p, "_repr_html_") else
                        f"<pre>{html.escape(str(p))}</pre>" for p in self.parts)
@@ -244,13 +311,14 @@ class AcknowledgedTable:
         lines = [f"{f.check[:w].ljust(w)}  {f.resource[:r].ljust(r)}  {f.reason}" for f in self.findings]
         return head + "\n".join(lines) + f"\n{len(self.findings)} acknowledged."
 
+    @styled_html
     def _repr_html_(self) -> str:
         head = f"<div class='pp-h'>{html.escape(self.title)}</div>" if self.title else ""
         if not self.findings:
             return f"{STYLE}{head}<div class='pp-info'>Nothing acknowledged.</div>"
         rows = "".join(
-            f"<tr><td><code>{html.escape(f.check)}</code></td>"
-            f"<td><code>{html.escape(f.resource)}</code></td><td>{html.escape(f.reason)}</td></tr>"
+            f"<tr><td><code>{breakable(f.check)}</code></td>"
+            f"<td><code>{breakable(f.resource)}</code></td><td>{html.escape(f.reason)}</td></tr>"
             for f in self.findings
         )
         return (
@@ -271,6 +339,7 @@ class Table:
                  for r in [self.header, *self.rows]]
         return (f"{self.title}\n" if self.title else "") + "\n".join(lines)
 
+    @styled_html
     def _repr_html_(self) -> str:
         head = f"<div class='pp-h'>{html.escape(self.title)}</div>" if self.title else ""
         th = "".join(f"<th>{html.escape(str(h))}</th>" for h in self.header)

@@ -17,6 +17,8 @@ from pitfalls.evidence.render import (
     SideBySide,
     Table,
     flagged_ids,
+    styled_html,
+    without_colour,
 )
 from pitfalls.evidence.synth import SynthResult
 
@@ -33,6 +35,7 @@ class Code:
     def __repr__(self) -> str:
         return f"# {self.where}\n{self.source}"
 
+    @styled_html
     def _repr_html_(self) -> str:
         try:
             from pygments import highlight
@@ -100,6 +103,7 @@ class StageFlow:
     def __repr__(self) -> str:
         return self.text
 
+    @styled_html
     def _repr_html_(self) -> str:
         return f"{STYLE}<pre class='pp-pre'>{html.escape(self.text)}</pre>"
 
@@ -145,15 +149,12 @@ def physical_names(*results: SynthResult) -> Table:
                  title="Physical names in each stack")
 
 
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
 def cli_progress(lines: Sequence[str], stack: str, *, head: int = 3, tail: int = 4,
                  only: Sequence[str] = ()) -> str:
     """The CDK CLI's output of one deploy, shortened for a notebook: its own lines, and the
     stack's resource events with the middle elided (the count says how many). With `only`,
     just the events that mention one of those strings, and the result line."""
-    plain = [_ANSI.sub("", ln).rstrip() for ln in lines]
+    plain = [without_colour(ln).rstrip() for ln in lines]
     events = [ln for ln in plain if ln.startswith(f"{stack} |")]
     own = [ln for ln in plain
            if ln.strip() and not ln.startswith((f"{stack} |", "CDKToolkit", "Stack ARN", "arn:"))

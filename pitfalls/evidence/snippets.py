@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from pitfalls._env import ROOT
-from pitfalls.evidence.render import STYLE
+from pitfalls.evidence.render import STYLE, styled_html
 
 MYPY_CACHE = ROOT / ".pitfalls" / "mypy-cache"
 # Flags of every run: the cache is only reused by runs with the same options.
@@ -68,6 +68,7 @@ class Attempts:
         w = max([len(label) for label, _ in self.rows] + [7])
         return "\n".join(f"{label.ljust(w)}  {outcome}" for label, outcome in self.rows)
 
+    @styled_html
     def _repr_html_(self) -> str:
         import html
 
@@ -200,6 +201,7 @@ class TypeCheck:
         )
         return "\n".join(lines)
 
+    @styled_html
     def _repr_html_(self) -> str:
         import html
 
@@ -306,6 +308,7 @@ class Outline:
         ]
         return "\n".join(lines)
 
+    @styled_html
     def _repr_html_(self) -> str:
         import html
 

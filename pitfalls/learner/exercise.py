@@ -7,6 +7,7 @@ the CloudFormation property, then the CDK prop, then the reference solution from
 
 from __future__ import annotations
 
+import ast
 import importlib
 import inspect
 import re
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pitfalls.checks.findings import Finding
+from pitfalls.evidence.render import styled, styled_html
 
 if TYPE_CHECKING:
     from pitfalls.evidence.synth import SynthResult
@@ -33,6 +35,7 @@ class Exercise:
     tool_rules: tuple[str, ...] = ()  # cdk-nag / cfn-lint rule ids that must also be clean
     # Checks of other scenarios that the learner's construct is answerable for in its harness.
     related_checks: tuple[str, ...] = ()
+    starter: str = ""  # the cell's code as shipped (below %%exercise): graded, never recorded
 
     def solution_class(self) -> type:
         module, name = self.solution.split(":")
@@ -40,6 +43,14 @@ class Exercise:
 
     def solution_source(self) -> str:
         return inspect.getsource(self.solution_class())
+
+    def solution_cell(self) -> str:
+        """The whole exercise cell with the reference answer: `%%exercise N`, the imports and
+        helpers the class needs (so it passes when pasted, even before the setup cell), the class."""
+        return f"%%exercise {self.scenario}\n" + pasteable(self.solution_class())
+
+    def is_starter(self, source: str) -> bool:
+        return bool(self.starter) and _normal(source) == _normal(self.starter)
 
 
 @dataclass
@@ -54,8 +65,24 @@ class Grade:
         if self.passed:
             return "✔ All checks pass. Well done."
         lines = [f"✘ Not yet: {len(self.findings)} finding(s) left."]
-        lines += [f"  - {f.check} on {f.resource or 'the stack'}: {f.message}" for f in self.findings]
+        lines += [f"  - {line}" for line in self.finding_lines()]
         return "\n".join(lines)
+
+    def finding_lines(self) -> list[str]:
+        """One line per finding of the course's checks first (what the exercise teaches), then the
+        tools' findings, one line per rule, resource and message (cdk-nag's IAM5 says the same
+        thing once per wildcard: the wildcards are listed, not the sentence nine times)."""
+        ours = [f for f in self.findings if f.tool == "pitfalls"]
+        grouped: dict[tuple[str, str, str], list[str]] = {}
+        for f in self.findings:
+            if f.tool != "pitfalls":
+                rule, _, detail = f.check.partition("[")
+                grouped.setdefault((rule, f.resource, f.message), []).append(detail.rstrip("]"))
+        lines = [f"{f.check} on {f.resource or 'the stack'}: {f.message}" for f in ours]
+        for (rule, resource, message), details in grouped.items():
+            which = ", ".join(d for d in details if d)
+            lines.append(f"{rule} on {resource or 'the stack'}: {message}" + (f" ({which})" if which else ""))
+        return lines
 
     def failure_lines(self) -> list[str]:
         """The one-line messages of a failed grade: the error, or one line per finding left."""
@@ -65,6 +92,52 @@ class Grade:
 
 
 EXERCISES: dict[int, Exercise] = {}
+
+
+def _normal(source: str) -> str:
+    return "\n".join(line.rstrip() for line in source.strip().splitlines())
+
+
+def _bound_names(stmt: ast.stmt) -> list[str]:
+    """The names a module-level statement binds (imports, defs, assignments)."""
+    if isinstance(stmt, ast.Import | ast.ImportFrom):
+        return [(a.asname or a.name).split(".")[0] for a in stmt.names]
+    if isinstance(stmt, ast.FunctionDef | ast.ClassDef):
+        return [stmt.name]
+    targets = stmt.targets if isinstance(stmt, ast.Assign) else (
+        [stmt.target] if isinstance(stmt, ast.AnnAssign) else [])
+    return [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+
+
+def pasteable(cls: type) -> str:
+    """`cls`'s source preceded by what it needs from its module: the module's own import lines
+    (only the names used) and `from <module> import <helper>` for the module's helpers."""
+    module = sys.modules[cls.__module__]
+    tree = ast.parse(inspect.getsource(module))
+    body = list(tree.body)
+    for stmt in tree.body:  # imports under `if TYPE_CHECKING:` name what annotations use
+        if isinstance(stmt, ast.If):
+            body += [s for s in stmt.body if isinstance(s, ast.Import | ast.ImportFrom)]
+    cls_src = inspect.getsource(cls)
+    used = {n.id for n in ast.walk(ast.parse(cls_src)) if isinstance(n, ast.Name)}
+    imports: list[str] = []
+    helpers: list[str] = []
+    for stmt in body:
+        names = [n for n in _bound_names(stmt) if n in used and n != cls.__name__]
+        if not names:
+            continue
+        if isinstance(stmt, ast.ImportFrom) and stmt.module != "__future__":
+            kept = [a for a in stmt.names if (a.asname or a.name) in names]
+            imports.append(ast.unparse(ast.ImportFrom(stmt.module, kept, stmt.level)))
+        elif isinstance(stmt, ast.Import):
+            kept = [a for a in stmt.names if (a.asname or a.name).split(".")[0] in names]
+            imports.append(ast.unparse(ast.Import(kept)))
+        else:
+            helpers += names
+        used -= set(names)
+    if helpers:
+        imports.append(f"from {cls.__module__} import {', '.join(helpers)}")
+    return "\n".join(dict.fromkeys(imports)) + "\n\n\n" + cls_src
 
 
 def register(ex: Exercise) -> Exercise:
@@ -139,98 +212,153 @@ def _load() -> None:
 class Feedback:
     """The grade, shown as text and HTML, with the tiered hints below it."""
 
-    def __init__(self, ex: Exercise, g: Grade) -> None:
-        self.ex, self.grade = ex, g
+    def __init__(self, ex: Exercise, g: Grade, note: str = "") -> None:
+        self.ex, self.grade, self.note = ex, g, note
 
-    def hints(self) -> list[str]:
+    def hints(self) -> list[tuple[str, str]]:
+        """(title, text) of each hint tier; the last is the whole cell with the solution."""
+        where = self.ex.solution.split(":")[0].replace(".", "/") + ".py"
         return [
-            f"Hint 1 (CloudFormation): {self.ex.hints[0]}",
-            f"Hint 2 (CDK): {self.ex.hints[1]}",
-            "Solution (from " + self.ex.solution.split(":")[0].replace(".", "/") + ".py):\n"
-            + self.ex.solution_source(),
+            ("Hint 1 (CloudFormation)", self.ex.hints[0]),
+            ("Hint 2 (CDK)", self.ex.hints[1]),
+            (f"Solution (from {where}): paste it over the whole cell, %%exercise line included, "
+             "and run it", self.ex.solution_cell()),
         ]
 
+    def text(self) -> str:
+        return self.grade.summary() + (f"\n{self.note}" if self.note else "")
+
     def __repr__(self) -> str:
-        text = self.grade.summary()
+        text = self.text()
         if not self.grade.passed:
             n = self.ex.scenario
             text += (f"\nHints: `from pitfalls.notebook import hint`, then `hint({n}, 1)` "
                      "(1, 2 or 3 for the solution).")
         return text
 
+    @styled_html
     def _repr_html_(self) -> str:
         import html
 
         cls = "pp-ok" if self.grade.passed else "pp-error"
-        return (
-            f"<pre class='{cls}' style='white-space:pre-wrap'>"
-            f"{html.escape(self.grade.summary())}</pre>"
-        )
+        note = f"<div class='pp-info'>{html.escape(self.note)}</div>" if self.note else ""
+        return f"<div class='{cls} pp-wrap'>{html.escape(self.grade.summary())}</div>{note}"
 
 
 def hint(scenario: int, level: int) -> str:
     """Hint `level` (1, 2, or 3 for the solution) of a scenario's exercise, as plain text."""
-    ex = get(scenario)
-    hints = Feedback(ex, Grade(False)).hints()
-    text = hints[max(1, min(level, 3)) - 1]
+    title, body = Feedback(get(scenario), Grade(False)).hints()[max(1, min(level, 3)) - 1]
+    text = f"{title}:\n{body}"
     print(text)
     return text
 
 
-def hint_buttons(ex: Exercise, g: Grade) -> Any:
-    """ipywidgets: one button that reveals the next hint each time it is pressed."""
-    import ipywidgets as widgets
+def _hints_html(tiers: list[tuple[str, str]], shown: int) -> str:
+    import html
 
-    fb = Feedback(ex, g)
-    tiers = fb.hints()
-    out = widgets.HTML(value="")
-    button = widgets.Button(description="Show hint 1 of 3", layout=widgets.Layout(width="auto"))
-    shown = {"n": 0}
+    return styled("".join(
+        f"<div class='pp-h'>{html.escape(title)}</div><div class='pp-wrap'>{html.escape(body)}</div>"
+        for title, body in tiers[:shown]
+    ))
 
-    def reveal(_: Any) -> None:
+
+class HintArea:
+    """The hint area under a failed grade: a button that reveals the next tier each time.
+
+    Its display carries an HTML form too: JupyterLab shows that, not the widget, for outputs it has
+    not seen run (a committed notebook as opened), so the learner reads what the area offers
+    instead of the widget's raw repr; once the cell runs, the live widget replaces it.
+    """
+
+    def __init__(self, ex: Exercise, g: Grade) -> None:
+        import ipywidgets as widgets
+
+        self.tiers = Feedback(ex, g).hints()
+        self.shown = 0
+        self.out = widgets.HTML(value="")
+        self.button = widgets.Button(description="Show hint 1 of 3", layout=widgets.Layout(width="auto"))
+        self.button.on_click(lambda _: self.reveal())
+        self.box = widgets.VBox([self.button, self.out])
+        self.scenario = ex.scenario
+
+    def reveal(self) -> None:
+        n = self.shown = min(self.shown + 1, len(self.tiers))
+        self.out.value = _hints_html(self.tiers, n)
+        self.button.description = f"Show hint {n + 1} of 3" if n < len(self.tiers) else "All hints shown"
+        self.button.disabled = n >= len(self.tiers)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         import html
 
-        n = shown["n"] = min(shown["n"] + 1, len(tiers))
-        out.value = "".join(
-            f"<pre style='white-space:pre-wrap;font-size:12px'>{html.escape(t)}</pre>"
-            for t in tiers[:n]
+        bundle = dict(self.box._repr_mimebundle_(**kwargs) or {})
+        n = self.scenario
+        bundle["text/plain"] = (f"Hints: run this cell for the hint button, or "
+                                f"`from pitfalls.notebook import hint`, then `hint({n}, 1)`.")
+        bundle["text/html"] = styled(
+            "<div class='pp-info'>Three hints, one at a time: run this cell and a "
+            "<b>Show hint 1 of 3</b> button appears here (or run "
+            f"<code>{html.escape(f'from pitfalls.notebook import hint; hint({n}, 1)')}</code>)."
+            "</div>"
         )
-        button.description = f"Show hint {n + 1} of 3" if n < len(tiers) else "All hints shown"
-        button.disabled = n >= len(tiers)
-
-    button.on_click(reveal)
-    return widgets.VBox([button, out])
+        return bundle
 
 
-def run_cell(scenario: int, source: str, namespace: dict[str, Any]) -> Grade:
-    """Execute an exercise cell's code in the notebook namespace and grade the class it defines."""
+def hint_buttons(ex: Exercise, g: Grade) -> HintArea:
+    return HintArea(ex, g)
+
+
+_MAGIC_LINE = re.compile(r"\s*%%exercise\b[^\n]*(\n|$)")
+
+
+def run_cell(scenario: int, source: str, namespace: dict[str, Any], *, first_line: int = 1) -> Grade:
+    """Execute an exercise cell's code in the notebook namespace and grade the class it defines.
+
+    `first_line` is the editor's number of the code's first line (2 under `%%exercise N`), so
+    errors name the line the learner sees.
+    """
     from IPython.display import display
 
     ex = get(scenario)
+    # A pasted solution brings its own `%%exercise N` line: keep it as a blank line.
+    m = _MAGIC_LINE.match(source)
+    if m:
+        source = "\n" + source[m.end():]
     filename = f"<exercise {scenario}>"
+    offset = "\n" * (first_line - 1)
     try:
-        code = compile(source, filename, "exec")
+        code = compile(offset + source, filename, "exec")
     except SyntaxError as exc:
         g = Grade(False, error=f"SyntaxError: {exc.msg} (line {exc.lineno} of your cell)")
     else:
         try:
             exec(code, namespace)  # noqa: S102 (the learner's own cell)
         except Exception as exc:
-            g = Grade(False, error=_user_frame_error(exc))
+            g = Grade(False, error=_user_frame_error(exc) + _setup_hint(exc))
         else:
             cls = namespace.get(ex.class_name)
             if not isinstance(cls, type):
                 g = Grade(False, error=f"define a class named {ex.class_name} in this cell")
             else:
                 g = grade(scenario, cls)
-    display(Feedback(ex, g))
-    record_grade(scenario, g)  # never raises: a progress problem must not hide the grade
+    starter = ex.is_starter(source)
+    note = ("This is the starter code as shipped: change it, then run the cell (not counted as "
+            "an attempt)." if starter and not g.passed else "")
+    display(Feedback(ex, g, note))
+    if not starter:
+        record_grade(scenario, g)  # never raises: a progress problem must not hide the grade
     if not g.passed:
         try:
             display(hint_buttons(ex, g))
         except ImportError:  # no ipywidgets: the text hint() still works
             pass
     return g
+
+
+def _setup_hint(exc: Exception) -> str:
+    if isinstance(exc, NameError):
+        return (": run the notebook's setup cell (the imports near the top) first, or import it "
+                "in this cell")
+    return ""
 
 
 def record_grade(scenario: int, g: Grade) -> None:
@@ -247,14 +375,50 @@ def record_grade(scenario: int, g: Grade) -> None:
         print(f"Progress: {note}", file=sys.stderr)
 
 
-def load_ipython_extension(ipython: Any) -> None:
-    """`%load_ext pitfalls.learner.exercise` registers the `%%exercise N` cell magic."""
-    from IPython.core.magic import register_cell_magic
+def _class_names() -> dict[str, int]:
+    _load()
+    return {ex.class_name: n for n, ex in EXERCISES.items()}
 
-    @register_cell_magic
+
+def ungraded_exercise(cell: str) -> str:
+    """The warning for a cell that defines an exercise's class without `%%exercise N` (pasted
+    over, deleted): it ran as plain Python and nothing graded it. "" for any other cell."""
+    if cell.lstrip().startswith("%"):
+        return ""
+    try:
+        tree = ast.parse(cell)
+    except SyntaxError:
+        return ""
+    names = _class_names()
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and node.name in names:
+            n = names[node.name]
+            return (f"Not graded: this cell defines {node.name} without the `%%exercise {n}` line. "
+                    f"Put `%%exercise {n}` back as the cell's first line and run it again.")
+    return ""
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """`%load_ext pitfalls.learner.exercise` registers the `%%exercise N` cell magic, and a
+    warning for an exercise cell that lost its magic line. The course's kernels load it at start
+    (scripts/setup.py and postBuild write the kernel configuration), so the magic is there even
+    before the notebook's setup cell runs."""
+
     def exercise(line: str, cell: str) -> None:
         m = re.match(r"\s*(\d+)\s*$", line)
         if not m:
             print("usage: %%exercise N   (N = scenario number)")
             return
-        run_cell(int(m.group(1)), cell, ipython.user_ns)
+        run_cell(int(m.group(1)), cell, ipython.user_ns, first_line=2)
+
+    ipython.register_magic_function(exercise, magic_kind="cell", magic_name="exercise")
+
+    def warn_ungraded(result: Any) -> None:
+        warning = ungraded_exercise(getattr(result.info, "raw_cell", "") or "")
+        if warning:
+            print(warning, file=sys.stderr)
+
+    # Registered once, however often the extension is loaded (the setup cell loads it again).
+    callbacks = ipython.events.callbacks["post_run_cell"]
+    if not any(getattr(cb, "__name__", "") == "warn_ungraded" for cb in callbacks):
+        ipython.events.register("post_run_cell", warn_ungraded)

@@ -23,7 +23,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pitfalls import limits
 from pitfalls._env import ROOT
+from pitfalls.evidence.render import styled_html
 
 ENV_VAR = "PITFALLS_PROGRESS_FILE"
 FORMAT = 1
@@ -102,7 +104,7 @@ def _entry(raw: object) -> Entry:
 def parse(text: str) -> dict[int, Entry]:
     """The entries of a progress file's text; ValueError (one line) when it is not one."""
     try:
-        data = json.loads(text)
+        data = limits.loads_json(text)
     except json.JSONDecodeError as exc:
         raise ValueError(f"not valid JSON ({exc.msg} at line {exc.lineno})") from None
     if not isinstance(data, dict) or not isinstance(data.get("scenarios"), dict):
@@ -127,11 +129,13 @@ def load(path: Path | None = None) -> dict[int, Entry]:
     """The entries in the file; {} when there is none yet; ProgressError when it is unreadable."""
     path = path or progress_file()
     try:
-        text = path.read_text(encoding="utf-8")
+        text = limits.read_text(path, "progress file")
     except FileNotFoundError:
         return {}
     except (OSError, UnicodeDecodeError) as exc:
         raise ProgressError(f"cannot read {path}: {_reason(exc)}") from None
+    except ValueError as exc:  # over the size cap
+        raise CorruptProgress(f"{path} is {exc}") from None
     try:
         return parse(text)
     except ValueError as exc:
@@ -261,10 +265,9 @@ class Progress:
         lines.append(self.summary())
         return "\n".join(lines)
 
+    @styled_html
     def _repr_html_(self) -> str:
         import html
-
-        from pitfalls.evidence.render import STYLE
 
         cells = []
         for r in self.rows:
@@ -273,7 +276,7 @@ class Progress:
             link = f"<a href='{html.escape(r.notebook)}.ipynb'>{html.escape(r.notebook)}</a>"
             cells.append(f"<tr><td>{r.scenario:02d}</td><td>{link}</td>"
                          f"<td class='{cls}'>{html.escape(r.status)}</td><td>{attempts}</td></tr>")
-        return (STYLE + "<table class='pp-t'><tr><th>#</th><th>notebook</th><th>status</th>"
+        return ("<table class='pp-t'><tr><th>#</th><th>notebook</th><th>status</th>"
                 "<th>attempts</th></tr>" + "".join(cells) + "</table>"
                 f"<div class='pp-h'>{html.escape(self.summary())}</div>")
 

@@ -30,6 +30,10 @@ class Template:
     # in-process synth); None when environment-agnostic or unknown (a template file).
     account: str | None = None
     region: str | None = None
+    # False for a CDK template read on its own: CDK may have written the account and region it
+    # synthesized for into it, and only the cdk.out manifest says which they were.
+    environment_known: bool = True
+    source: str = ""  # the file it was read from, as given (for SARIF locations)
     _by_type: dict[str, list[str]] = field(default_factory=dict, repr=False)
     # Parsed inline buildspecs by project; never invalidated: a template is read-only data.
     _buildspecs: dict[str, BuildSpec | None] = field(default_factory=dict, repr=False, compare=False)
@@ -63,6 +67,12 @@ class Template:
 
     def has(self, lid: str | None) -> bool:
         return lid is not None and lid in (self.data.get("Resources") or {})
+
+    def made_by_cdk(self) -> bool:
+        """Whether CDK synthesized this template (its metadata resource or construct paths)."""
+        return bool(self._by_type.get("AWS::CDK::Metadata")) or any(
+            self.cdk_path(lid) for lid, _ in self.resources_all()
+        )
 
     def cdk_path(self, lid: str) -> str | None:
         body = (self.data.get("Resources") or {}).get(lid) or {}

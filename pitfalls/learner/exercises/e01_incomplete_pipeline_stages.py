@@ -16,6 +16,42 @@ def harness(stack: Any, cls: type) -> None:
     cls(stack, "Delivery", source_bucket=source.bucket, **reference_projects(stack))
 
 
+# The exercise cell as the notebook ships it (below its %%exercise line): run as given, it is
+# graded but not recorded as an attempt.
+STARTER = """\
+class DeliveryPipeline(Construct):
+    def __init__(self, scope, id, *, source_bucket, build_project, test_project, deploy_project):
+        super().__init__(scope, id)
+        source = codepipeline.Artifact("Source")
+        self.pipeline = codepipeline.Pipeline(
+            self,
+            "Pipeline",
+            pipeline_type=codepipeline.PipelineType.V2,
+            stages=[
+                codepipeline.StageProps(
+                    stage_name="Source",
+                    actions=[
+                        actions.S3SourceAction(
+                            action_name="Source",
+                            bucket=source_bucket,
+                            bucket_key="source.zip",
+                            output=source,
+                        )
+                    ],
+                ),
+                codepipeline.StageProps(
+                    stage_name="Deploy",
+                    actions=[
+                        actions.CodeBuildAction(
+                            action_name="Deploy", project=deploy_project, input=source
+                        )
+                    ],
+                ),
+            ],
+        )
+"""
+
+
 register(
     Exercise(
         scenario=1,
@@ -27,6 +63,7 @@ register(
             "CloudFormation deploys both."
         ),
         harness=harness,
+        starter=STARTER,
         hints=(
             "In AWS::CodePipeline::Pipeline, Stages need Build actions whose OutputArtifacts "
             "become the deploy action's InputArtifacts, and a Test action (Category 'Test') "

@@ -11,7 +11,7 @@ from pitfalls.learner.exercises.harness import reference_alias, reference_projec
 def harness(stack: Any, cls: type) -> None:
     from solutions.deployment_validation import add_smoke_test
     from solutions.iam_least_privilege import acknowledge_managed_policy, acknowledge_scoped_grants
-    from solutions.incomplete_pipeline_stages import DeliveryPipeline
+    from solutions.incomplete_pipeline_stages import APPLICATION_STACK, DeliveryPipeline
     from solutions.lambda_runtime import ApplicationFunction
     from solutions.s3_source_bucket import SourceBucket
 
@@ -23,16 +23,41 @@ def harness(stack: Any, cls: type) -> None:
         raise AttributeError("your DeployProject must set self.project to its CodeBuild project")
     # The reference pipeline runs it as an action of its deploy stage (the pipeline grants it its
     # input artifact, as it does every project it runs).
-    pipeline = DeliveryPipeline(stack, "Delivery", source_bucket=source.bucket,
-                                **reference_projects(stack))
+    projects = reference_projects(stack)
+    pipeline = DeliveryPipeline(stack, "Delivery", source_bucket=source.bucket, **projects)
     add_smoke_test(pipeline.pipeline, project)
-    # The reference parts acknowledge their own scoped grants; the learner's construct does its own.
-    for part in (source, app, pipeline):
-        acknowledge_scoped_grants(part, reason="reference pipeline: CDK grant scoped to one resource")
+    # The reference parts acknowledge their own scoped grants (and the deploy action's rights on
+    # the one stack it deploys); the learner's construct does its own.
+    for part in (source, app, pipeline, *projects.values()):
+        acknowledge_scoped_grants(part, reason="reference pipeline: CDK grant scoped to one resource",
+                                  name_prefixes=[f":stack/{APPLICATION_STACK}/"])
     if app.function.role is not None:
         acknowledge_managed_policy(
             app.function.role, "AWSLambdaBasicExecutionRole", reason="logs-only execution policy"
         )
+
+
+STARTER = """\
+class DeployProject(Construct):
+    def __init__(self, scope, id, *, function, alias):
+        super().__init__(scope, id)
+        role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("AdministratorAccess")],
+        )
+        self.project = codebuild.PipelineProject(
+            self,
+            "Project",
+            role=role,
+            build_spec=build_spec_for_alias_deploy(),
+            environment_variables={
+                "FUNCTION_NAME": codebuild.BuildEnvironmentVariable(value=function.function_name),
+                "ALIAS_NAME": codebuild.BuildEnvironmentVariable(value=ALIAS_NAME),
+            },
+        )
+"""
 
 
 register(
@@ -44,6 +69,7 @@ register(
             "CodeBuild project whose role CodeBuild can assume and that may only deploy `function`."
         ),
         harness=harness,
+        starter=STARTER,
         hints=(
             "The AWS::IAM::Role needs AssumeRolePolicyDocument Principal Service "
             "codebuild.amazonaws.com and no AdministratorAccess; its policy allows "

@@ -31,6 +31,21 @@ def harness(stack: Any, cls: type) -> None:
     )
 
 
+STARTER = """\
+class BuildProject(Construct):
+    def __init__(self, scope, id):
+        super().__init__(scope, id)
+        self.project = codebuild.PipelineProject(
+            self,
+            "Project",
+            environment=codebuild.BuildEnvironment(
+                build_image=codebuild.WindowsBuildImage.WIN_SERVER_CORE_2019_BASE_3_0,
+                compute_type=codebuild.ComputeType.MEDIUM,
+            ),
+        )
+"""
+
+
 register(
     Exercise(
         scenario=4,
@@ -41,6 +56,7 @@ register(
             "the artifact the tests and the deploy read."
         ),
         harness=harness,
+        starter=STARTER,
         hints=(
             "AWS::CodeBuild::Project: Environment Type LINUX_CONTAINER with Image "
             "aws/codebuild/standard:7.0 and ComputeType BUILD_GENERAL1_SMALL; Source.BuildSpec "

@@ -26,6 +26,21 @@ def harness(stack: Any, cls: type) -> None:
     DeliveryPipeline(stack, "Delivery", source_bucket=source.bucket, **reference_projects(stack))
 
 
+STARTER = """\
+class ApplicationFunction(Construct):
+    def __init__(self, scope, id, *, stage):
+        super().__init__(scope, id)
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            runtime=lambda_.Runtime.NODEJS_14_X,
+            handler="index.handler",
+            code=lambda_.Code.from_inline(LEGACY_HANDLER),
+            environment={"APP_STAGE": stage},
+        )
+"""
+
+
 register(
     Exercise(
         scenario=5,
@@ -35,6 +50,7 @@ register(
             "lambda_.Function on a supported Node.js runtime, with code that loads on it."
         ),
         harness=harness,
+        starter=STARTER,
         hints=(
             f"AWS::Lambda::Function needs Runtime: {SUCCESSOR} (the successor cfn-lint's lifecycle "
             "table names for the older Node.js runtimes), the Node.js major the buildspecs' "

@@ -21,6 +21,21 @@ def harness(stack: Any, cls: type) -> None:
     cls(stack, "Notifications", pipeline=pipeline, email=notification_email(stack))
 
 
+STARTER = """\
+class FailureNotifications(Construct):
+    def __init__(self, scope, id, *, pipeline, email):
+        super().__init__(scope, id)
+        self.topic = sns.Topic(
+            self, "Topic", master_key=kms.Alias.from_alias_name(self, "SnsKey", "alias/aws/sns")
+        )
+        pipeline.on_state_change(
+            "Succeeded",
+            target=targets.SnsTopic(self.topic),
+            event_pattern=events.EventPattern(detail={"state": ["SUCCEEDED"]}),
+        )
+"""
+
+
 register(
     Exercise(
         scenario=6,
@@ -30,6 +45,7 @@ register(
             "execution of the pipeline reaches the email address."
         ),
         harness=harness,
+        starter=STARTER,
         hints=(
             "An AWS::Events::Rule with EventPattern detail.state [FAILED] on the pipeline, "
             "targeting an AWS::SNS::Topic that has an AWS::SNS::Subscription; the topic policy "

@@ -18,6 +18,14 @@ def harness(stack: Any, cls: type) -> None:
     DeliveryPipeline(stack, "Delivery", source_bucket=bucket, **reference_projects(stack))
 
 
+STARTER = """\
+class SourceBucket(Construct):
+    def __init__(self, scope, id):
+        super().__init__(scope, id)
+        self.bucket = s3.Bucket(self, "Bucket")
+"""
+
+
 register(
     Exercise(
         scenario=7,
@@ -27,6 +35,7 @@ register(
             "CodePipeline S3 source."
         ),
         harness=harness,
+        starter=STARTER,
         hints=(
             "AWS::S3::Bucket needs VersioningConfiguration: {Status: Enabled}, a "
             "LifecycleConfiguration rule with NoncurrentVersionExpiration, a "

@@ -20,6 +20,14 @@ def harness(stack: Any, cls: type) -> None:
     ReleasePipeline(stack, "Delivery", source_bucket=source.bucket, **reference_projects(stack))
 
 
+STARTER = """\
+class GradualRelease(Construct):
+    def __init__(self, scope, id, *, function):
+        super().__init__(scope, id)
+        self.alias = lambda_.Alias(self, "Alias", alias_name="live", version=function.latest_version)
+"""
+
+
 register(
     Exercise(
         scenario=8,
@@ -29,6 +37,7 @@ register(
             "that CodeDeploy moves gradually and rolls back on failure or alarm."
         ),
         harness=harness,
+        starter=STARTER,
         hints=(
             "An AWS::Lambda::Alias whose FunctionVersion is an AWS::Lambda::Version, with "
             "UpdatePolicy CodeDeployLambdaAliasUpdate naming an AWS::CodeDeploy::DeploymentGroup "

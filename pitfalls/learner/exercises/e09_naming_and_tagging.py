@@ -12,6 +12,34 @@ def harness(stack: Any, cls: type) -> None:
     cls(stack, "Service", environment="dev")
 
 
+STARTER = """\
+class ServiceResources(Construct):
+    def __init__(self, scope, id, *, environment):
+        super().__init__(scope, id)
+        self.artifacts = s3.Bucket(
+            self, "Artifacts", bucket_name="pipeline-pitfalls-artifacts", enforce_ssl=True
+        )
+        self.topic = sns.Topic(self, "Alerts", topic_name="pipeline-pitfalls-alerts")
+        self.logs = logs.LogGroup(
+            self,
+            "Logs",
+            log_group_name="/pipeline-pitfalls/failure-notifier",
+            retention=logs.RetentionDays.ONE_MONTH,
+        )
+        self.function = lambda_.Function(
+            self,
+            "Notifier",
+            function_name=f"pipeline-pitfalls-deployment-failure-notification-handler-{environment}",
+            runtime=lambda_.Runtime.NODEJS_24_X,
+            handler="index.handler",
+            code=lambda_.Code.from_inline("exports.handler = async () => {};"),
+            environment={"TOPIC_ARN": self.topic.topic_arn},
+            log_group=self.logs,
+        )
+        self.topic.grant_publish(self.function)
+"""
+
+
 register(
     Exercise(
         scenario=9,
@@ -21,6 +49,7 @@ register(
             "environment and whose resources all carry the Project and Environment tags."
         ),
         harness=harness,
+        starter=STARTER,
         hints=(
             "Every taggable resource needs Tags with Key: Project and Key: Environment. A "
             "BucketName, TopicName, FunctionName or LogGroupName must contain the environment "

@@ -13,6 +13,41 @@ def harness(stack: Any, cls: type) -> None:
     cls(stack, "App", DeliveryAppProps(stage="dev"))
 
 
+STARTER = """\
+class DeliveryApp(Construct):
+    def __init__(self, scope, id, props):
+        super().__init__(scope, id)
+        bucket = s3.Bucket(self, "SourceBucket", versioned=True, enforce_ssl=True)
+        project = codebuild.PipelineProject(
+            self,
+            "BuildProject",
+            environment=codebuild.BuildEnvironment(
+                build_image=codebuild.LinuxBuildImage.STANDARD_7_0
+            ),
+        )
+        project.node.default_child.add_property_override("queuedTimeoutInMinutes", 30)
+        bucket.grant_read(project)
+        lambda_.Function(
+            self,
+            "Function",
+            runtime=lambda_.Runtime.NODEJS_24_X,
+            handler="src/index.handler",
+            code=lambda_.Code.from_asset(str(props.code_dir), exclude=["test", "node_modules"]),
+            environment={"APP_STAGE": props.stage},
+        )
+        topic = sns.Topic(self, "AlertsTopic", enforce_ssl=True)
+        events.Rule(
+            self,
+            "BuildFailed",
+            event_pattern=events.EventPattern(
+                source=["aws.codebuild"],
+                detail={"build-status": ["FAILED"], "project-name": [project.project_name]},
+            ),
+            targets=[targets.SnsTopic(topic)],
+        )
+"""
+
+
 register(
     Exercise(
         scenario=10,
@@ -22,6 +57,7 @@ register(
             "(source bucket, build project, function, failure alerts) and uses no escape hatch."
         ),
         harness=harness,
+        starter=STARTER,
         hints=(
             "Each resource's Metadata aws:cdk:path says which scope made it: Exercise/App/SourceBucket/"
             "Resource means DeliveryApp made the bucket itself; after the split it reads "

@@ -22,6 +22,14 @@ def harness(stack: Any, cls: type) -> None:
     sns.Topic(stack, "Alerts", master_key=key, enforce_ssl=True)
 
 
+STARTER = """\
+class PipelineKey(Construct):
+    def __init__(self, scope, id):
+        super().__init__(scope, id)
+        self.key = kms.Key(self, "Key")
+"""
+
+
 register(
     Exercise(
         scenario=11,
@@ -31,6 +39,7 @@ register(
             "its artifacts, source, build logs and alerts topic."
         ),
         harness=harness,
+        starter=STARTER,
         hints=(
             "AWS::KMS::Key needs EnableKeyRotation: true, and a KeyPolicy statement that allows "
             "the principal logs.<region>.amazonaws.com kms:Encrypt*, kms:Decrypt*, "

@@ -29,6 +29,14 @@ def harness(stack: Any, cls: type) -> None:
         alarm_topic=alerts)
 
 
+STARTER = """\
+class PipelineMonitoring(Construct):
+    def __init__(self, scope, id, *, pipeline, projects, function, alarm_topic):
+        super().__init__(scope, id)
+        function.metric_errors().create_alarm(self, "Errors", threshold=1, evaluation_periods=1)
+"""
+
+
 register(
     Exercise(
         scenario=12,
@@ -39,6 +47,7 @@ register(
             "each notifying alarm_topic, and a dashboard."
         ),
         harness=harness,
+        starter=STARTER,
         hints=(
             "Each AWS::CloudWatch::Alarm needs AlarmActions: [!Ref <alerts topic>]; there must "
             "be one on AWS/CodeBuild FailedBuilds per project (ProjectName dimension) and on "

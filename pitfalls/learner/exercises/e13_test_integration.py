@@ -31,6 +31,25 @@ def harness(stack: Any, cls: type) -> None:
     )
 
 
+STARTER = """\
+class UnitTests(Construct):
+    def __init__(self, scope, id):
+        super().__init__(scope, id)
+        self.project = codebuild.PipelineProject(
+            self,
+            "Tests",
+            environment=codebuild.BuildEnvironment(build_image=codebuild.LinuxBuildImage.STANDARD_7_0),
+            build_spec=codebuild.BuildSpec.from_object({
+                "version": "0.2",
+                "phases": {
+                    "install": {"runtime-versions": {"nodejs": "24"}, "commands": ["npm ci"]},
+                    "build": {"commands": ["npm test || true"]},
+                },
+            }),
+        )
+"""
+
+
 register(
     Exercise(
         scenario=13,
@@ -40,6 +59,7 @@ register(
             "pipeline's Test action runs: tests that can fail it, a JUnit report, a coverage gate."
         ),
         harness=harness,
+        starter=STARTER,
         hints=(
             "In the AWS::CodeBuild::Project's Source.BuildSpec: the test command alone on its line "
             "(no `|| true`, no pipe, nothing after it), a `reports` section keyed by the ARN of an "

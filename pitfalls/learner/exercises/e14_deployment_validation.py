@@ -44,6 +44,19 @@ def harness(stack: Any, cls: type) -> None:
         add_smoke_test(pipeline, smoke_test)
 
 
+STARTER = """\
+class ValidatedDeployment(Construct):
+    def __init__(self, scope, id, *, alias):
+        super().__init__(scope, id)
+        self.deployment_group = codedeploy.LambdaDeploymentGroup(
+            self,
+            "Deployment",
+            alias=alias,
+            deployment_config=codedeploy.LambdaDeploymentConfig.CANARY_10_PERCENT_5_MINUTES,
+        )
+"""
+
+
 register(
     Exercise(
         scenario=14,
@@ -55,6 +68,7 @@ register(
             "the pipeline runs after the deploy action)."
         ),
         harness=harness,
+        starter=STARTER,
         hints=(
             "The alias's UpdatePolicy.CodeDeployLambdaAliasUpdate needs a BeforeAllowTrafficHook "
             "whose role may call codedeploy:PutLifecycleEventHookExecutionStatus; the "
@@ -66,7 +80,8 @@ register(
             "deployment_config=..., auto_rollback=codedeploy.AutoRollbackConfig("
             "deployment_in_alarm=True)); self.pre_traffic_hook = PreTrafficHook(self, 'Hook', "
             "alias=alias, deployment_group=self.deployment_group).function; self.smoke_test = "
-            "SmokeTest(self, 'SmokeTest', alias=alias).project (all from "
+            "SmokeTest(self, 'SmokeTest', function=alias.version.lambda_, "
+            "alias_name=alias.alias_name).project (all from "
             "solutions.deployment_validation).",
         ),
         solution="solutions.deployment_validation:ValidatedDeployment",
