@@ -49,9 +49,9 @@ class Deployed:
     clients: Clients
     lines: list[str] = field(default_factory=list)
 
-    def physical(self, logical_prefix: str, stack: str = STACK) -> str:
-        found = [p for lid, (_t, p) in stack_resources(self.clients, stack).items()
-                 if lid.startswith(logical_prefix)]
+    def physical(self, logical_prefix: str, type: str, stack: str = STACK) -> str:
+        found = [p for lid, (t, p) in stack_resources(self.clients, stack).items()
+                 if lid.startswith(logical_prefix) and t == type]
         assert len(found) == 1, (logical_prefix, found)
         return found[0]
 
@@ -169,7 +169,7 @@ def test_a_failing_unit_test_stops_at_the_test_stage_and_alerts(
     (https://docs.aws.amazon.com/codepipeline/latest/userguide/detect-state-changes-cloudwatch-events.html)."""
     c = deployed.clients
     url, arn = queue(c, "full-pipeline-alerts")
-    c.sns.subscribe(TopicArn=deployed.physical("NotificationsTopic"), Protocol="sqs",
+    c.sns.subscribe(TopicArn=deployed.physical("NotificationsTopic", "AWS::SNS::Topic"), Protocol="sqs",
                     Endpoint=arn)
     before = c.awslambda.get_alias(FunctionName=FUNCTION, Name="live")["FunctionVersion"]
     broken = SourceTree.from_repository().replace("lambda_src/src/index.mjs", "ok: true,",
@@ -179,9 +179,9 @@ def test_a_failing_unit_test_stops_at_the_test_stage_and_alerts(
     assert [r.status for r in run.rows if r.stage in ("SecurityScan", "Deploy")] == ["-"] * 3
     assert "BUILD phase failed" in run.action("UnitTests").summary
     assert "✖ answers 200 with a JSON body" in pipeline.build_log(run, "UnitTests")
-    messages = [json.loads(m["Body"])["Message"] for m in drain(c, url, settle=3)]
-    pipeline_name = deployed.physical("DeliveryPipeline")
-    assert messages == [f'"Pipeline {pipeline_name} failed (execution {run.id})."']
+    messages = [m["Message"] for m in drain(c, url, settle=3)]
+    pipeline_name = deployed.physical("DeliveryPipeline", "AWS::CodePipeline::Pipeline")
+    assert messages == [f"Pipeline {pipeline_name} failed (execution {run.id})."]
     assert c.awslambda.get_alias(FunctionName=FUNCTION, Name="live")["FunctionVersion"] == before
 
 
