@@ -66,14 +66,15 @@ class LocalAWS:
         return Path(app.synth().directory)
 
     def deploy(self, app_dir: Path, *stacks: str, parameters: Sequence[str] = (),
-               output: Path | None = None) -> int:
+               output: Path | None = None, say: Callable[[str], None] | None = None) -> int:
         """`cdk deploy` (bootstrapping first, once) to this local AWS; the CLI's exit code.
         `output`: where the CLI synthesizes an app (not a cloud assembly) into, instead of the
-        app's own cdk.out."""
+        app's own cdk.out. `say`: where the CLI's lines go as they come (a live display that
+        keeps them in `self.log`); by default, `self.log`."""
         self.log.clear()
         extra = ["--output", str(output)] if output is not None else []
         return deploy_local(app_dir=app_dir, stacks=stacks, state_dir=self.state,
-                            parameters=parameters, extra=extra, say=self.log.append)
+                            parameters=parameters, extra=extra, say=say or self.log.append)
 
     def destroy(self, app_dir: Path, *stacks: str) -> int:
         self.log.clear()
