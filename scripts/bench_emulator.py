@@ -11,12 +11,13 @@ scenarios add, 52 resources of 25 types), its own emulator (stopped at the end) 
 CLI. Goals: deploy + verify + destroy <= 15 s, update <= 5 s.
 
 `--execution` times an execution of the real full pipeline, stage by stage, from an upload of
-lambda_src to its source bucket (polled, as the course's pipeline is).
+the repository's source archive (what notebook 15 uploads) to its source bucket: the rule on the
+trail's record starts it, and its Deploy stage creates the application stack.
 
-`--pipeline` times the real full pipeline instead: app.py synthesized by the CDK CLI (cdk.json's
-stage), deployed with `--parameters NotificationEmail=...`, updated with another address (the
-email subscription is replaced), verified after each, read back property by property, a release
-of changed code (`-c appSource=DIR`) and a bad release stopped by its alarm, destroyed.
+`--pipeline` times the real pipeline stack instead: app.py synthesized by the CDK CLI (cdk.json's
+stage), the pipeline stack deployed with `--parameters NotificationEmail=...`, updated with
+another address (the email subscription is replaced), verified after each, read back property by
+property, destroyed. The application stack is the pipeline's to deploy (`--execution`).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from pitfalls.emulator import process  # noqa: E402
 from pitfalls.emulator.deploy import bootstrap_local, local_env, run_cli  # noqa: E402
 from pitfalls.emulator.verify import Clients, stack_resources, verify_stack  # noqa: E402
 from pitfalls.evidence.readback import taught_properties  # noqa: E402
+from pitfalls.evidence.release import SourceTree  # noqa: E402
 
 STACK = "PitfallsFull"
 
@@ -82,7 +84,7 @@ def main_pipeline() -> int:
             print("\n".join(report.problems), file=sys.stderr)
         print(f"           {len(report.checked)} resources read back", flush=True)
 
-    deploy = ("deploy", "--app", str(assembly), "--all", "--require-approval", "never",
+    deploy = ("deploy", "--app", str(assembly), stack, "--require-approval", "never",
               "--progress", "events", "--parameters")
     try:
         timed("bootstrap", times, lambda: bootstrap_local(st.endpoint, out.append))
@@ -92,24 +94,7 @@ def main_pipeline() -> int:
         timed("update", times, lambda: cli(*deploy, "NotificationEmail=oncall@example.com"))
         timed("verify2", times, verify)
         timed("readback", times, lambda: taught_properties(Clients(st.endpoint), stack))
-        # A release of changed code (a new version, the alias moved through CodeDeploy), then a
-        # bad release stopped by its alarm (the stack update rolls back), as notebook 15 does.
-        app_v2 = work / "app-v2"
-        shutil.copytree(ROOT / "lambda_src", app_v2, ignore=shutil.ignore_patterns("node_modules"))
-        handler = app_v2 / "src" / "index.mjs"
-        handler.write_text(handler.read_text().replace("ok: true,", "ok: true, release: 2,"))
-        release = ("deploy", "--all", "--require-approval", "never", "--progress", "events",
-                   "--output", str(work / "out2"), "--context")
-        timed("release", times, lambda: cli(*release, f"appSource={app_v2}"))
-        handler.write_text(handler.read_text().replace("release: 2,", "release: 3,"))
-        aws = Clients(st.endpoint)
-        alarm = next(p for lid, (_, p) in stack_resources(aws, stack).items()
-                     if lid.startswith("ReleaseErrors"))
-        aws.cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="ALARM", StateReason="bench")
-        timed("bad-release", times, lambda: cli(*release, f"appSource={app_v2}", fails=True))
-        aws.cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="OK", StateReason="bench")
-        timed("destroy", times, lambda: cli("destroy", "--app", str(assembly), "--all",
-                                            "--force"))
+        timed("destroy", times, lambda: cli("destroy", "--app", str(assembly), stack, "--force"))
     finally:
         timed("stop", times, lambda: process.stop(state))
     if failed:
@@ -210,23 +195,10 @@ def main_runtime() -> int:
     return 0
 
 
-def _zip_dir(src: Path) -> bytes:
-    """A directory as the learner uploads it: the project without installed dependencies."""
-    import io
-    import zipfile
-
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        for path in sorted(src.rglob("*")):
-            if path.is_file() and "node_modules" not in path.parts:
-                z.write(path, path.relative_to(src).as_posix())
-    return out.getvalue()
-
-
 def main_execution() -> int:
-    """The course's pipeline (app.py) executing on the local AWS from an upload of lambda_src
-    to its source bucket: the wall time of each stage (its first action's start to its last
-    action's end, from ListActionExecutions) and of the whole execution."""
+    """The course's pipeline (app.py) executing on the local AWS from an upload of the
+    repository's source archive to its source bucket: the wall time of each stage (its first
+    action's start to its last action's end, from ListActionExecutions) and of the execution."""
     _env.configure()
     times: dict[str, float] = {}
     work = Path(tempfile.mkdtemp(prefix="pitfalls-bench-execution-"))
@@ -237,7 +209,7 @@ def main_execution() -> int:
         cli = cli_runner(endpoint, out, failed)
         timed("bootstrap", times, lambda: bootstrap_local(endpoint, out.append))
         timed("deploy", times, lambda: cli(
-            "deploy", "--all", "--require-approval", "never", "--progress", "events",
+            "deploy", stack, "--require-approval", "never", "--progress", "events",
             "--output", str(assembly), "--parameters", "NotificationEmail=team@example.com"))
         c = Clients(endpoint)
         physical = {lid: p for lid, (_, p) in stack_resources(c, stack).items()}
@@ -254,7 +226,11 @@ def main_execution() -> int:
 
         _until(lambda: ended(1))  # the execution CreatePipeline started
         t0 = time.perf_counter()
-        c.s3.put_object(Bucket=bucket, Key="source.zip", Body=_zip_dir(ROOT / "lambda_src"))
+        tree = SourceTree.from_repository()
+        try:
+            c.s3.put_object(Bucket=bucket, Key="source.zip", Body=tree.archive())
+        finally:
+            tree.remove()
         _until(lambda: ended(2), timeout=600)
         times["execution"] = time.perf_counter() - t0
         run = runs()[0]

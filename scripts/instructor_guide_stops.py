@@ -26,14 +26,18 @@ def stop(label: str, *edits: tuple[str, str]) -> Stop:
 _DEPLOY_STAGE = '                codepipeline.StageProps(\n                    stage_name="Deploy",'
 _PACKAGE = (
     '        source = codepipeline.Artifact("Source")\n',
-    '        source = codepipeline.Artifact("Source")\n        package = codepipeline.Artifact("Package")\n',
+    '        source = codepipeline.Artifact("Source")\n        package = codepipeline.Artifact("Package")\n'
+    '        template = codepipeline.Artifact("Template")\n',
 )
 _BUILD = """                codepipeline.StageProps(
                     stage_name="Build",
                     actions=[
                         actions.CodeBuildAction(
-                            action_name="Build", project=build_project, input=source, outputs=[package]
-                        )
+                            action_name="Package", project=build_project, input=source, outputs=[package]
+                        ),
+                        actions.CodeBuildAction(
+                            action_name="Synth", project=synth_project, input=source, outputs=[template]
+                        ),
                     ],
                 ),
 """
@@ -44,14 +48,14 @@ _TEST = """                codepipeline.StageProps(
                             action_name="UnitTests",
                             type=actions.CodeBuildActionType.TEST,
                             project=test_project,
-                            input=source,
+                            input=package,
                         )
                     ],
                 ),
 """
 # The checker asks what a Test action runs, not what it is called: this one runs no test runner.
 _TEST_ON_BUILD = _TEST.replace("project=test_project", "project=build_project")
-_DEPLOY_PACKAGE = ("project=deploy_project, input=source", "project=deploy_project, input=package")
+_DEPLOY_PACKAGE = ("template=source, package=source", "template=template, package=package")
 
 # --- 02 · IAM -------------------------------------------------------------------------------------
 _TRUST = ('iam.ServicePrincipal("lambda.amazonaws.com")', 'iam.ServicePrincipal("codebuild.amazonaws.com")')
@@ -359,7 +363,8 @@ _HOOK_LINE = (
     '        self.pre_traffic_hook = PreTrafficHook(self, "Hook", alias=alias, '
     "deployment_group=self.deployment_group).function\n"
 )
-_SMOKE_LINE = '        self.smoke_test = SmokeTest(self, "SmokeTest", alias=alias).project\n'
+_SMOKE_LINE = ('        self.smoke_test = SmokeTest(self, "SmokeTest", function=alias.version.lambda_,\n'
+               '                                    alias_name=alias.alias_name).project\n')
 
 
 def _after_group(*lines: str) -> tuple[str, str]:

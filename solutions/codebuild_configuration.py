@@ -1,10 +1,12 @@
-"""Scenario 04: CodeBuild projects that build, test and deploy a Node.js Lambda on Linux.
+"""Scenario 04: CodeBuild projects that build and test a Node.js Lambda on Linux, and synthesize
+its stack.
 
 Every project runs on a current Amazon-managed Linux standard image (Lambda runs the package on
 Amazon Linux), on the smallest compute type that fits an `npm ci` (BUILD_GENERAL1_SMALL: 2 vCPUs,
 up to 4 GiB), carries its buildspec inline (so a missing buildspec.yml in the source cannot fail
-the build), pins the Node.js major version to the Lambda runtime's, declares the artifact the
-next stage needs, writes to a log group that expires, and encrypts with the given key.
+the build), pins the Node.js major version to the Lambda runtime's, declares the artifacts the
+later stages need (the package, the template), writes to a log group that expires, and encrypts
+with the given key.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from solutions.lambda_runtime import NODE_MAJOR  # the function's runtime decides the build's Node
+from solutions.lambda_runtime import APP_DIR, NODE_MAJOR  # the function decides the build's Node
 
 # Ubuntu standard 7.0 offers `runtime-versions: nodejs: 24` (aws-codebuild-docker-images #810).
 BUILD_IMAGE = codebuild.LinuxBuildImage.STANDARD_7_0
@@ -80,41 +82,73 @@ class NodeProject(Construct):
         )
 
 
+# The artifacts the Build stage hands on, by name: what the later stages read.
+PACKAGE = "Package"  # the function as it ships (and as the Test stage tests it)
+TEMPLATE = "Template"  # the application stack's CloudFormation template
+# What ships of the function's folder: its code, its tests (so the Test stage runs them against
+# these very files; they never run in Lambda), its manifest and lockfile (for the scan's audit)
+# and its production dependencies. Not the lint script, not local installs of dev tools.
+PACKAGE_FILES = ["package.json", "package-lock.json", "src/**/*", "test/**/*", "node_modules/**/*"]
+
+
 def build_spec_for_build() -> codebuild.BuildSpec:
-    """Install production dependencies, check the syntax, package the function as function.zip."""
+    """Install the function's production dependencies, check its syntax, and hand its folder on
+    as the Package artifact: the zip CloudFormation gives Lambda, byte for byte.
+
+    The source is the repository (the CDK app at the root, the function in `lambda_src/`), so
+    every command names the function's folder.
+    """
     return buildspec(
         {
-            "install": ["npm ci --omit=dev"],
-            "pre_build": ["npm run lint"],  # lambda_src's syntax check: fail before packaging
+            "install": [f"npm --prefix {APP_DIR} ci --omit=dev"],
+            "pre_build": [f"npm --prefix {APP_DIR} run lint"],  # fail before anything ships
+        },
+        artifacts={"base-directory": APP_DIR, "files": PACKAGE_FILES},
+    )
+
+
+def build_spec_for_synth(stack_name: str) -> codebuild.BuildSpec:
+    """Synthesize the application stack from the same source revision: its template is the
+    Template artifact the Deploy stage hands to CloudFormation.
+
+    A CodeBuild image has Node.js and Python but no CDK: the install phase adds the pinned CDK
+    CLI (`npm ci`, package-lock.json) and libraries (requirements-build.txt), unless the image
+    already has them (a custom image, or the local AWS's builds, which run with the course's own).
+    cdk-nag runs in the synth (`-c nag=true`): an unacknowledged finding fails the build. The
+    source object's version id (SOURCE_VERSION_ID, from the pipeline) goes into the template, so
+    every Lambda version says which upload it was built from.
+    """
+    return buildspec(
+        {
+            "install": [
+                "command -v cdk >/dev/null || npm ci",
+                install_unless_present(
+                    ["aws_cdk", "cdk_nag"],
+                    "python3 -m pip install --quiet -r requirements-build.txt"),
+            ],
             "build": [
-                "zip -qr function.zip package.json src",
-                "if [ -d node_modules ]; then zip -qr function.zip node_modules; fi",
+                'export PATH="$PWD/node_modules/.bin:$PATH"',
+                f"cdk synth {stack_name} --quiet -c nag=true "
+                '-c sourceVersion="$SOURCE_VERSION_ID" --output cdk.out',
             ],
         },
-        artifacts={"files": ["function.zip"]},  # the Package artifact the deploy stage reads
+        # The template, and the manifest that says which account and region it was made for.
+        artifacts={"base-directory": "cdk.out",
+                   "files": [f"{stack_name}.template.json", "manifest.json"]},
     )
+
+
+def install_unless_present(modules: list[str], command: str) -> str:
+    """A shell command that runs `command` unless Python finds `modules` already (found, not
+    imported: importing aws_cdk alone takes seconds)."""
+    names = ", ".join(repr(m) for m in modules)
+    return (f'python3 -c "import importlib.util as u, sys; '
+            f'sys.exit(not all(u.find_spec(m) for m in ({names},)))" || {command}')
 
 
 def build_spec_for_tests() -> codebuild.BuildSpec:
     """Install all dependencies and run the unit tests; a failing test fails the action."""
     return buildspec({"install": ["npm ci"], "build": ["npm test"]})
-
-
-# Writes deployment.json, the CreateDeployment request for a Lambda AppSpec: which alias moves,
-# from which version to which, with the pre-traffic hook when PRE_TRAFFIC_HOOK names one. The
-# AppSpec version must read 0.0, which JSON.stringify of a number would write as 0, so it is
-# spliced in as text.
-APPSPEC_WRITER = (
-    "node -e 'const e = process.env; "
-    "const spec = { Resources: [{ app: { Type: \"AWS::Lambda::Function\", "
-    "Properties: { Name: e.FUNCTION_NAME, Alias: e.ALIAS_NAME, "
-    "CurrentVersion: e.CURRENT_VERSION, TargetVersion: e.TARGET_VERSION } } }] }; "
-    "if (e.PRE_TRAFFIC_HOOK) spec.Hooks = [{ BeforeAllowTraffic: e.PRE_TRAFFIC_HOOK }]; "
-    "const content = \"{\\\"version\\\": 0.0, \" + JSON.stringify(spec).slice(1); "
-    "console.log(JSON.stringify({ applicationName: e.APPLICATION_NAME, "
-    "deploymentGroupName: e.DEPLOYMENT_GROUP_NAME, revision: { revisionType: \"AppSpecContent\", "
-    "appSpecContent: { content } } }))' > deployment.json"
-)
 
 
 def _publish_version() -> list[str]:
@@ -129,35 +163,13 @@ def _publish_version() -> list[str]:
     ]
 
 
-def build_spec_for_deploy() -> codebuild.BuildSpec:
-    """Publish function.zip as a new version and let CodeDeploy shift the live alias to it.
-
-    The deployment group decides how traffic moves (canary, rollback on alarm) and runs the
-    pre-traffic hook; waiting for the deployment makes a rolled-back release fail this action, so
-    the stage rolls back too. Project variables: FUNCTION_NAME, ALIAS_NAME, APPLICATION_NAME,
-    DEPLOYMENT_GROUP_NAME, PRE_TRAFFIC_HOOK (may be empty).
-    """
-    return buildspec(
-        {
-            "install": ["aws --version"],
-            "build": [
-                *_publish_version(),
-                'CURRENT_VERSION=$(aws lambda get-alias --function-name "$FUNCTION_NAME" '
-                '--name "$ALIAS_NAME" --query FunctionVersion --output text)',
-                'TARGET_VERSION="$TARGET_VERSION" CURRENT_VERSION="$CURRENT_VERSION" '
-                + APPSPEC_WRITER,
-                'if [ "$CURRENT_VERSION" = "$TARGET_VERSION" ]; then '
-                'echo "version $TARGET_VERSION is already live"; else '
-                "DEPLOYMENT_ID=$(aws deploy create-deployment --cli-input-json "
-                "file://deployment.json --query deploymentId --output text) && "
-                'aws deploy wait deployment-successful --deployment-id "$DEPLOYMENT_ID"; fi',
-            ],
-        }
-    )
-
-
 def build_spec_for_alias_deploy() -> codebuild.BuildSpec:
-    """Publish function.zip as a new version and point the alias at it at once (no CodeDeploy)."""
+    """Publish function.zip as a new version and point the alias at it at once (no CodeDeploy).
+
+    Scenario 02's example of a role that calls Lambda. The course's pipeline never does this: the
+    function, its versions and its alias belong to the application stack, and only CloudFormation
+    changes them (`solutions.incomplete_pipeline_stages.DeliveryPipeline`).
+    """
     return buildspec(
         {
             "install": ["aws --version"],
@@ -171,7 +183,7 @@ def build_spec_for_alias_deploy() -> codebuild.BuildSpec:
 
 
 class BuildProject(NodeProject):
-    """The Build stage's project: install and package on Linux, hand function.zip to the deploy."""
+    """The Build stage's project: install and check on Linux, hand the package on."""
 
     def __init__(
         self, scope: Construct, id: str, *, encryption_key: kms.IKey | None = None

@@ -3,14 +3,16 @@
 Three checks, at three moments of a CodeDeploy traffic shift of the function's alias:
 - before any traffic: a pre-traffic hook invokes the new version and reports Succeeded or Failed
   to CodeDeploy (`PutLifecycleEventHookExecutionStatus`); Failed stops the deployment;
-- while traffic shifts: CloudWatch alarms on the alias; one in ALARM stops the deployment and
-  CodeDeploy rolls the alias back to the old version;
+- while traffic shifts: CloudWatch alarms on the new version's invocations through the alias;
+  one in ALARM stops the deployment and CodeDeploy rolls the alias back to the old version;
 - after the deploy action: a smoke test through the alias, as a caller sees it, in the deploy
   stage, so that a failure fails the pipeline.
 
-The deploy action must start a CodeDeploy deployment for any of this to run
-(`solutions.iam_least_privilege.DeployProject` given the deployment group and the hook):
-`aws lambda update-alias` moves the alias itself and skips the hook, the canary and the alarms.
+All of it runs because CloudFormation hands each change of the alias's version to CodeDeploy (the
+alias's `CodeDeployLambdaAliasUpdate` policy, where the hook is registered, once): the pipeline's
+Deploy stage updates the application stack, and CloudFormation's update waits for CodeDeploy.
+`aws lambda update-alias` would move the alias itself and skip the hook, the canary and the
+alarms, and leave the stack describing something else.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from solutions.codebuild_configuration import NodeProject, buildspec
+from solutions.versioning_and_rollback import new_version_metric
 
 HEALTH_EVENT = {"rawPath": "/health"}
 
@@ -96,12 +99,14 @@ class PreTrafficHook(Construct):
         deployment_group: codedeploy.LambdaDeploymentGroup,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
         encryption_key: kms.IKey | None = None,
+        function_name: str | None = None,
     ) -> None:
         super().__init__(scope, id)
         target = alias.version.lambda_
         self.function = lambda_.Function(
             self,
             "Function",
+            function_name=function_name,
             runtime=lambda_.Runtime.NODEJS_24_X,
             handler="index.handler",
             code=lambda_.Code.from_inline(PRE_TRAFFIC_HOOK_CODE),
@@ -137,34 +142,43 @@ SLOW_ANSWER = Duration.seconds(3)
 
 
 def rollback_alarms(
-    scope: Construct, alias: lambda_.Alias, *, slow: Duration = SLOW_ANSWER
+    scope: Construct, alias: lambda_.Alias, *, slow: Duration = SLOW_ANSWER, errors: bool = True
 ) -> list[cloudwatch.Alarm]:
-    """Alarms on the alias that CodeDeploy watches during a shift: any error, or slow answers.
+    """Alarms CodeDeploy watches during a shift, on the new version's invocations through the
+    alias: any error (unless `errors` is False: the group already watches them), or slow answers.
 
     One-minute periods and one evaluation period, so an alarm can fire within the first canary
     interval; missing data (no traffic yet) is not a breach.
     """
-    errors = cloudwatch.Alarm(
-        scope,
-        "AliasErrors",
-        alarm_description="The live alias returned errors during or after a deployment.",
-        metric=alias.metric_errors(period=Duration.minutes(1), statistic="Sum"),
-        threshold=1,
-        evaluation_periods=1,
-        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+    alarms = []
+    if errors:
+        alarms.append(
+            cloudwatch.Alarm(
+                scope,
+                "AliasErrors",
+                alarm_description="The new version returned errors during or after a deployment.",
+                metric=new_version_metric(alias, "Errors"),
+                threshold=1,
+                evaluation_periods=1,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            )
+        )
+    alarms.append(
+        cloudwatch.Alarm(
+            scope,
+            "AliasLatency",
+            alarm_description="The new version answered slowly (p99) during or after a deployment.",
+            metric=new_version_metric(alias, "Duration", statistic="p99"),
+            threshold=slow.to_milliseconds(),
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
     )
-    latency = cloudwatch.Alarm(
-        scope,
-        "AliasLatency",
-        alarm_description="The live alias answered slowly (p99) during or after a deployment.",
-        metric=alias.metric_duration(period=Duration.minutes(1), statistic="p99"),
-        threshold=slow.to_milliseconds(),
-        evaluation_periods=1,
-        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-    )
-    return [errors, latency]
+    for alarm in alarms:  # watching the new version before CodeDeploy sends it traffic
+        alias.node.add_dependency(alarm)
+    return alarms
 
 
 # Invoke the alias as a caller would, then judge the answer: `aws lambda invoke` exits 0 even when
@@ -183,9 +197,11 @@ def build_spec_for_smoke_test() -> codebuild.BuildSpec:
         {
             "install": ["aws --version"],
             "build": [
+                # A payload file read as bytes (fileb://): AWS CLI v1 and v2 read it alike, where
+                # an inline payload needs v2's --cli-binary-format.
+                f"echo '{json.dumps(HEALTH_EVENT)}' > event.json",
                 'aws lambda invoke --function-name "$FUNCTION_NAME" --qualifier "$ALIAS_NAME" '
-                f"--cli-binary-format raw-in-base64-out --payload '{json.dumps(HEALTH_EVENT)}' "
-                "response.json",
+                "--payload fileb://event.json response.json",
                 SMOKE_TEST_CHECK,
             ],
         }
@@ -193,14 +209,19 @@ def build_spec_for_smoke_test() -> codebuild.BuildSpec:
 
 
 class SmokeTest(Construct):
-    """A CodeBuild project that calls the deployed alias once and fails on a bad answer."""
+    """A CodeBuild project that calls the function's alias once and fails on a bad answer.
+
+    Given the function and the alias's name, not the alias itself: the pipeline's stack tests a
+    function that another stack (the application's) owns.
+    """
 
     def __init__(
         self,
         scope: Construct,
         id: str,
         *,
-        alias: lambda_.Alias,
+        function: lambda_.IFunction,
+        alias_name: str,
         encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, id)
@@ -210,13 +231,16 @@ class SmokeTest(Construct):
             build_spec=build_spec_for_smoke_test(),
             encryption_key=encryption_key,
             environment_variables={
-                "FUNCTION_NAME": codebuild.BuildEnvironmentVariable(
-                    value=alias.version.lambda_.function_name
-                ),
-                "ALIAS_NAME": codebuild.BuildEnvironmentVariable(value=alias.alias_name),
+                "FUNCTION_NAME": codebuild.BuildEnvironmentVariable(value=function.function_name),
+                "ALIAS_NAME": codebuild.BuildEnvironmentVariable(value=alias_name),
             },
         ).project
-        alias.grant_invoke(self.project)
+        self.project.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["lambda:InvokeFunction"],
+                resources=[f"{function.function_arn}:{alias_name}"],
+            )
+        )
 
 
 def add_smoke_test(
@@ -243,7 +267,10 @@ def add_smoke_test(
 class ValidatedDeployment(Construct):
     """Traffic-shifted deployments of an alias, checked before, during and after the shift.
 
-    Creates its own deployment group (canary 10% for 5 minutes) unless given one.
+    Creates its own deployment group (canary 10% for 5 minutes) unless given one; a group given
+    (scenario 08's) already watches the new version's errors. `smoke_test=False` leaves the smoke
+    test to the pipeline's stack, when the alias lives in a stack of its own; `hook_name` names
+    the hook's function (so that stack can alarm on it).
     """
 
     def __init__(
@@ -254,9 +281,11 @@ class ValidatedDeployment(Construct):
         alias: lambda_.Alias,
         deployment_group: codedeploy.LambdaDeploymentGroup | None = None,
         encryption_key: kms.IKey | None = None,
+        smoke_test: bool = True,
+        hook_name: str | None = None,
     ) -> None:
         super().__init__(scope, id)
-        self.alarms = rollback_alarms(self, alias)
+        self.alarms = rollback_alarms(self, alias, errors=deployment_group is None)
         self.deployment_group = deployment_group or codedeploy.LambdaDeploymentGroup(
             self,
             "Deployment",
@@ -274,11 +303,16 @@ class ValidatedDeployment(Construct):
             alias=alias,
             deployment_group=self.deployment_group,
             encryption_key=encryption_key,
+            function_name=hook_name,
         ).function
-        self.smoke_test = SmokeTest(
-            self, "SmokeTest", alias=alias, encryption_key=encryption_key
-        ).project
-
-
-# --- the deploy action: through CodeDeploy, so that all of the above runs ------------------------
-
+        self.smoke_test = (
+            SmokeTest(
+                self,
+                "SmokeTest",
+                function=alias.version.lambda_,
+                alias_name=alias.alias_name,
+                encryption_key=encryption_key,
+            ).project
+            if smoke_test
+            else None
+        )

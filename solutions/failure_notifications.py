@@ -53,7 +53,10 @@ class FailureNotifications(Construct):
         pipeline: codepipeline.IPipeline,
         email: str,
         encryption_key: kms.IKey | None = None,
+        topic_name: str | None = None,
     ) -> None:
+        """`topic_name`: a name from the stack's naming scheme (scenario 09), when another stack
+        must know the topic's ARN before it exists; CloudFormation makes one up otherwise."""
         super().__init__(scope, id)
         # A customer managed key: its policy can let EventBridge encrypt what it publishes.
         self.key = encryption_key or kms.Key(
@@ -62,7 +65,9 @@ class FailureNotifications(Construct):
             description="Encrypts the pipeline failure notification topic",
             enable_key_rotation=True,
         )
-        self.topic = sns.Topic(self, "Topic", master_key=self.key, enforce_ssl=True)
+        self.topic = sns.Topic(
+            self, "Topic", topic_name=topic_name, master_key=self.key, enforce_ssl=True
+        )
         self.topic.add_subscription(subscriptions.EmailSubscription(email))
         # One readable line per failure instead of the raw event JSON.
         message = events.RuleTargetInput.from_text(

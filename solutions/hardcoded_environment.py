@@ -86,7 +86,13 @@ class DeploymentConfig:
 
     @property
     def stack_name(self) -> str:
+        """The pipeline's stack: a person deploys it, once, with `cdk deploy`."""
         return f"PipelinePitfalls-{self.stage}"
+
+    @property
+    def app_stack_name(self) -> str:
+        """The application's stack: only the pipeline deploys it, through CloudFormation."""
+        return f"{self.stack_name}-App"
 
     def name(self, *parts: str) -> str:
         """A physical name that carries the stage: pipeline-pitfalls-prod-app."""

@@ -1,8 +1,11 @@
 """Scenario 02: every role trusts the right service and may do exactly its job.
 
-The deploy stage's CodeBuild project gets a role that CodeBuild (and only CodeBuild) can assume,
-allowed to update, publish and re-point one function, nothing else. Everything else is granted
-with CDK's grants, which scope each permission to one resource of the stack.
+A CodeBuild project that calls Lambda gets a role that CodeBuild (and only CodeBuild) can assume,
+allowed to update, publish and re-point one function, nothing else (`DeployProject`). The role
+CloudFormation works as when the pipeline deploys the application stack is trusted by
+CloudFormation only and may touch that stack's resources only (`StackDeploymentRole`).
+Everything else is granted with CDK's grants, which scope each permission to one resource of the
+stack.
 
 Those grants still contain `*`: `s3:GetObject*` (the GetObject family) on `<bucket>/*` (the
 objects of one bucket). cdk-nag's AwsSolutions-IAM5 reports them like a real wildcard, so they
@@ -22,37 +25,31 @@ import functools
 import json
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import jsii
-from aws_cdk import Acknowledgment, IAspect, Stack, Validations
+from aws_cdk import Acknowledgment, ArnFormat, IAspect, Stack, Validations
 from aws_cdk import aws_codebuild as codebuild
-from aws_cdk import aws_codedeploy as codedeploy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct, IConstruct
 
-from solutions.codebuild_configuration import (
-    NodeProject,
-    build_spec_for_alias_deploy,
-    build_spec_for_deploy,
-)
+from solutions.codebuild_configuration import NodeProject, build_spec_for_alias_deploy
 from solutions.lambda_runtime import RUNTIME
 
 NAG_PACK = "AwsSolutions"  # cdk-nag's plugin name: the namespace CDK matches acknowledgments in
 
-# What the deploy buildspecs call: update the code, wait for it, publish a version, then either
-# move the alias (no deployment group) or read it and let CodeDeploy move it.
+# What the alias-deploy buildspec calls: update the code, wait for it, publish a version, move
+# the alias.
 DEPLOY_FUNCTION_ACTIONS = [
     "lambda:GetFunction",  # `aws lambda wait function-updated-v2` polls GetFunction
     "lambda:UpdateFunctionCode",
     "lambda:PublishVersion",
 ]
 DEPLOY_ALIAS_ACTIONS = ["lambda:UpdateAlias"]
-CODEDEPLOY_ALIAS_ACTIONS = ["lambda:GetAlias"]
 
 
 def nag_id(rule: str, finding: str = "") -> str:
@@ -181,15 +178,38 @@ def grant_of(statement: dict[str, Any]) -> str | None:
     return " + ".join(names) if names and covered == actions else None
 
 
-def scoped_wildcards(statement: dict[str, Any]) -> list[str]:
-    """The AwsSolutions-IAM5 findings of one statement that a CDK grant wrote.
+def _named(resource: str, prefixes: Sequence[str]) -> str | None:
+    """The name prefix that scopes `resource` (its first `*` comes right after one, or after the
+    one name and a separator: `function:name:*`, a function's versions), if any."""
+    head = resource.split("*", 1)[0]
+    return next((p for p in prefixes if p and (
+        head.endswith(p) or (head[-1:] in (":", "/") and head[:-1].endswith(p)))), None)
 
-    Only a statement CDK's own grants wrote qualifies (`grant_of`); then its narrow action
-    wildcards (`s3:GetObject*`, never `s3:*` or `*`) and its resource wildcards (`<Bucket.Arn>/*`,
-    `log-group:/aws/codebuild/<Project>:*`) are findings to acknowledge. The same wildcard written
-    by hand stays a finding.
+
+def named_by(statement: dict[str, Any], prefixes: Sequence[str]) -> str | None:
+    """The name prefixes (`function:MyStack-*`) that scope every resource of this statement, or
+    None: for the resources CloudFormation names after one stack (`<stack>-<LogicalId>-<random>`),
+    which a role written before the stack exists can only name by prefix. A person wrote these
+    statements; the caller names the prefixes and says why."""
+    if not prefixes or statement.get("Effect") != "Allow" or {"NotAction", "NotResource"} & statement.keys():
+        return None
+    names = [_named(r, prefixes) if r != "*" else None
+             for r in map(flatten, _as_list(statement.get("Resource", [])))]
+    if not names or None in names:
+        return None
+    return ", ".join(f"{n}*" for n in sorted({n for n in names if n}))
+
+
+def scoped_wildcards(statement: dict[str, Any], name_prefixes: Sequence[str] = ()) -> list[str]:
+    """The AwsSolutions-IAM5 findings of one statement that a CDK grant wrote, or that names its
+    resources by one of `name_prefixes` (`named_by`).
+
+    Only a statement CDK's own grants wrote qualifies (`grant_of`), or one scoped by the prefixes
+    its caller names; then its narrow action wildcards (`s3:GetObject*`, never `s3:*` or `*`) and
+    its resource wildcards (`<Bucket.Arn>/*`, `log-group:/aws/codebuild/<Project>:*`) are
+    findings to acknowledge. The same wildcard written by hand, unnamed, stays a finding.
     """
-    if grant_of(statement) is None:
+    if grant_of(statement) is None and named_by(statement, name_prefixes) is None:
         return []
     found = [
         f"Action::{a}"
@@ -211,8 +231,9 @@ def _grants_policy(node: IConstruct) -> bool:
 class _AcknowledgeScopedGrants:
     """Acknowledge the scoped IAM5 findings of every identity policy under a scope."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, name_prefixes: Sequence[str]) -> None:
         self.reason = reason
+        self.name_prefixes = tuple(name_prefixes)
 
     def visit(self, node: IConstruct) -> None:
         if not _grants_policy(node):
@@ -221,12 +242,14 @@ class _AcknowledgeScopedGrants:
         document = Stack.of(node).resolve(node.policy_document)
         acks: dict[str, str] = {}
         for statement in _as_list((document or {}).get("Statement", [])):
-            for finding in scoped_wildcards(statement):
-                ids = {i for r in _as_list(statement.get("Resource")) for i in _anchors(flatten(r))}
+            for finding in scoped_wildcards(statement, self.name_prefixes):
+                flat = [flatten(r) for r in _as_list(statement.get("Resource"))]
+                ids = {i for r in flat for i in _anchors(r)}
+                ids |= {f"{n}*" for r in flat if (n := _named(r, self.name_prefixes))}
                 where = ", ".join(sorted(ids))
+                grant = grant_of(statement) or "a statement naming its resources by prefix"
                 acks.setdefault(
-                    nag_id("AwsSolutions-IAM5", finding),
-                    f"{self.reason}: {grant_of(statement)} on {where}",
+                    nag_id("AwsSolutions-IAM5", finding), f"{self.reason}: {grant} on {where}"
                 )
         if acks:
             Validations.of(node).acknowledge(
@@ -234,8 +257,11 @@ class _AcknowledgeScopedGrants:
             )
 
 
-def acknowledge_scoped_grants(scope: IConstruct, reason: str) -> None:
-    """Acknowledge, with `reason`, the IAM5 findings CDK's own grants raise under `scope`.
+def acknowledge_scoped_grants(
+    scope: IConstruct, reason: str, *, name_prefixes: Sequence[str] = ()
+) -> None:
+    """Acknowledge, with `reason`, the IAM5 findings CDK's own grants raise under `scope`, and
+    those of statements that name their resources by one of `name_prefixes` (`named_by`).
 
     Runs as an Aspect, when every grant of the app has been added (grants made by a pipeline to
     a project's role arrive after the project exists). Each acknowledgment names the grant whose
@@ -244,7 +270,7 @@ def acknowledge_scoped_grants(scope: IConstruct, reason: str) -> None:
     from aws_cdk import Aspects
 
     cdk_grant_shapes()  # asked of CDK now, not from inside the synthesis
-    Aspects.of(scope).add(_AcknowledgeScopedGrants(reason))
+    Aspects.of(scope).add(_AcknowledgeScopedGrants(reason, name_prefixes))
 
 
 def acknowledge_managed_policy(role: iam.IRole, policy_name: str, reason: str) -> str:
@@ -266,10 +292,12 @@ def acknowledge_managed_policy(role: iam.IRole, policy_name: str, reason: str) -
 
 
 class DeployProject(Construct):
-    """The deploy stage's CodeBuild project, trusted by CodeBuild, allowed exactly the deploy.
+    """A CodeBuild project that publishes a function's code and moves its alias by itself,
+    trusted by CodeBuild, allowed exactly that on one function.
 
-    With a deployment group, the project publishes a version and lets CodeDeploy shift the alias
-    to it (scenario 08); without one, it moves the alias itself.
+    Least privilege for a role that calls Lambda. The course's pipeline has no such project: the
+    function belongs to the application stack, and CloudFormation alone changes it, working as a
+    `StackDeploymentRole` (below).
     """
 
     def __init__(
@@ -279,8 +307,6 @@ class DeployProject(Construct):
         *,
         function: lambda_.IFunction,
         alias: lambda_.IAlias,
-        deployment_group: codedeploy.ILambdaDeploymentGroup | None = None,
-        pre_traffic_hook: lambda_.IFunction | None = None,
         encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, id)
@@ -288,19 +314,13 @@ class DeployProject(Construct):
             self,
             "Role",
             assumed_by=iam.ServicePrincipal("codebuild.amazonaws.com"),
-            description="Deploy stage: updates one function, publishes a version, moves its alias",
+            description="Updates one function, publishes a version, moves its alias",
         )
         variables = {"FUNCTION_NAME": function.function_name, "ALIAS_NAME": alias.alias_name}
-        if deployment_group is not None:
-            variables |= {
-                "APPLICATION_NAME": deployment_group.application.application_name,
-                "DEPLOYMENT_GROUP_NAME": deployment_group.deployment_group_name,
-                "PRE_TRAFFIC_HOOK": pre_traffic_hook.function_name if pre_traffic_hook else "",
-            }
         self.project = NodeProject(
             self,
             "Project",
-            build_spec=build_spec_for_deploy() if deployment_group else build_spec_for_alias_deploy(),
+            build_spec=build_spec_for_alias_deploy(),
             role=self.role,
             encryption_key=encryption_key,
             environment_variables={
@@ -310,38 +330,126 @@ class DeployProject(Construct):
         self.role.add_to_policy(
             iam.PolicyStatement(actions=DEPLOY_FUNCTION_ACTIONS, resources=[function.function_arn])
         )
-        alias_actions = CODEDEPLOY_ALIAS_ACTIONS if deployment_group else DEPLOY_ALIAS_ACTIONS
         self.role.add_to_policy(
             iam.PolicyStatement(
-                actions=alias_actions, resources=[function.function_arn, alias.function_arn]
+                actions=DEPLOY_ALIAS_ACTIONS, resources=[function.function_arn, alias.function_arn]
             )
         )
-        if deployment_group is not None:
-            self._allow_codedeploy(deployment_group)
         acknowledge_scoped_grants(
             self, reason="CDK grant to the deploy project, scoped to one resource of this stack"
         )
 
-    def _allow_codedeploy(self, group: codedeploy.ILambdaDeploymentGroup) -> None:
-        """Start and watch deployments of this one group, nothing else."""
+
+# What CloudFormation's handlers call to create, read, update and delete the application stack's
+# resource types, per service, as AWS publishes them in each type's resource schema (`handlers`;
+# tests/test_iam_least_privilege.py compares these lists with the schemas cfn-lint ships), less
+# what serves features the stack does not use: VPC and file-system access, code signing, layers,
+# provisioned concurrency, capacity providers, SnapStart, log delivery and data protection.
+STACK_ACTIONS: dict[str, list[str]] = {
+    "lambda": [
+        "lambda:CreateFunction", "lambda:DeleteFunction", "lambda:GetFunction",
+        "lambda:GetFunctionConfiguration", "lambda:UpdateFunctionCode",
+        "lambda:UpdateFunctionConfiguration", "lambda:PublishVersion",
+        "lambda:ListVersionsByFunction", "lambda:TagResource", "lambda:UntagResource",
+        "lambda:GetRuntimeManagementConfig", "lambda:PutRuntimeManagementConfig",
+        "lambda:GetFunctionCodeSigningConfig", "lambda:GetFunctionRecursionConfig",
+        "lambda:PutFunctionRecursionConfig", "lambda:CreateAlias", "lambda:UpdateAlias",
+        "lambda:DeleteAlias", "lambda:GetAlias",
+    ],
+    "iam": [
+        "iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:UpdateRole",
+        "iam:UpdateRoleDescription", "iam:UpdateAssumeRolePolicy", "iam:TagRole",
+        "iam:UntagRole", "iam:AttachRolePolicy", "iam:DetachRolePolicy",
+        "iam:ListAttachedRolePolicies", "iam:PutRolePolicy", "iam:GetRolePolicy",
+        "iam:DeleteRolePolicy", "iam:ListRolePolicies",
+    ],
+    "codedeploy": [
+        "codedeploy:CreateApplication", "codedeploy:DeleteApplication",
+        "codedeploy:GetApplication", "codedeploy:CreateDeploymentGroup",
+        "codedeploy:UpdateDeploymentGroup", "codedeploy:DeleteDeploymentGroup",
+        "codedeploy:GetDeploymentGroup", "codedeploy:CreateDeployment",
+        "codedeploy:GetDeployment", "codedeploy:StopDeployment", "codedeploy:ListDeployments",
+        "codedeploy:GetDeploymentConfig", "codedeploy:RegisterApplicationRevision",
+        "codedeploy:GetApplicationRevision", "codedeploy:TagResource",
+        "codedeploy:UntagResource", "codedeploy:ListTagsForResource",
+    ],
+    "cloudwatch": [
+        "cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms",
+        "cloudwatch:TagResource", "cloudwatch:UntagResource", "cloudwatch:ListTagsForResource",
+    ],
+    "logs": [
+        "logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:DescribeLogGroups",
+        "logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy", "logs:AssociateKmsKey",
+        "logs:DisassociateKmsKey", "logs:TagResource", "logs:UntagResource",
+        "logs:ListTagsForResource",
+    ],
+}
+
+
+class StackDeploymentRole(Construct):
+    """The role CloudFormation works as when the pipeline deploys one stack, `stack_name`.
+
+    Trusted by CloudFormation only; allowed what CloudFormation needs for the stack's resource
+    types (`STACK_ACTIONS`), on the resources it names after the stack
+    (`<stack_name>-<LogicalId>-<random>`) and on the functions named in `function_names`; roles
+    it may pass only to Lambda and CodeDeploy. Reading the pipeline's artifacts (the template,
+    the package) the pipeline grants.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        stack_name: str,
+        function_names: Sequence[str] = (),
+    ) -> None:
+        super().__init__(scope, id)
+        stack = Stack.of(self)
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("cloudformation.amazonaws.com"),
+            description=f"CloudFormation deploys stack {stack_name}: its resources, nothing else",
+        )
+        prefix = f"{stack_name}-"
+
+        def arns(service: str, resource: str, names: Sequence[str], sep: str = ":") -> list[str]:
+            return [
+                stack.format_arn(service=service, resource=resource, resource_name=name,
+                                 arn_format=ArnFormat.COLON_RESOURCE_NAME if sep == ":"
+                                 else ArnFormat.SLASH_RESOURCE_NAME)
+                for name in names
+            ]
+
+        functions = [f"{prefix}*", *function_names]
+        resources = {
+            "lambda": arns("lambda", "function", [*functions, *(f"{f}:*" for f in functions)]),
+            "iam": [stack.format_arn(service="iam", region="", resource="role",
+                                     resource_name=f"{prefix}*")],
+            "codedeploy": [
+                *arns("codedeploy", "application", [f"{prefix}*"]),
+                *arns("codedeploy", "deploymentgroup", [f"{prefix}*/*"]),
+                *arns("codedeploy", "deploymentconfig", ["CodeDeployDefault.*"]),
+            ],
+            "cloudwatch": arns("cloudwatch", "alarm", [f"{prefix}*"]),
+            "logs": arns("logs", "log-group", [f"{prefix}*", f"{prefix}*:*"]),
+        }
+        for service, allowed in STACK_ACTIONS.items():
+            self.role.add_to_policy(iam.PolicyStatement(actions=allowed,
+                                                        resources=resources[service]))
+        # The roles the stack makes are handed to Lambda (the functions') and CodeDeploy (the
+        # deployment group's), and to nothing else.
         self.role.add_to_policy(
             iam.PolicyStatement(
-                actions=["codedeploy:CreateDeployment", "codedeploy:GetDeployment"],
-                resources=[group.deployment_group_arn],
+                actions=["iam:PassRole"],
+                resources=resources["iam"],
+                conditions={"StringEquals": {"iam:PassedToService": [
+                    "lambda.amazonaws.com", "codedeploy.amazonaws.com"]}},
             )
         )
-        self.role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["codedeploy:GetDeploymentConfig"],
-                resources=[group.deployment_config.deployment_config_arn],
-            )
-        )
-        self.role.add_to_policy(
-            iam.PolicyStatement(
-                actions=[
-                    "codedeploy:RegisterApplicationRevision",
-                    "codedeploy:GetApplicationRevision",
-                ],
-                resources=[group.application.application_arn],
-            )
+        acknowledge_scoped_grants(
+            self,
+            reason=f"CloudFormation's role for stack {stack_name}, on that stack's resources",
+            name_prefixes=[prefix, *function_names, "CodeDeployDefault."],
         )

@@ -2,7 +2,8 @@
 
 Every log group the pipeline writes to is created by the stack with a retention (the CodeBuild and
 Lambda constructs of scenarios 04 and 05 do it), so nothing is kept, and billed, for ever. Alarms
-on failed builds and on the function's errors and throttles publish to the alerts topic. A
+on failed builds and on the function's errors and throttles publish to the alerts topic (the
+function's live with the function: `FunctionAlarms`, in the stack that owns it). A
 CloudTrail trail records who wrote to the source bucket, validates and encrypts its log files; the
 same data events are what an S3 source action with `S3Trigger.EVENTS` needs to start the pipeline.
 A dashboard shows the builds, the function and the alarms together.
@@ -109,8 +110,60 @@ class AuditTrail(Construct):
         )
 
 
+PERIOD = Duration.minutes(5)
+
+
+def _alarm(scope: Construct, name: str, metric: cloudwatch.Metric, what: str,
+           topic: sns.ITopic) -> cloudwatch.Alarm:
+    """One failure in the period is one too many; no data (no builds, no calls) is fine."""
+    a = metric.create_alarm(
+        scope,
+        name,
+        alarm_description=what,
+        threshold=1,
+        evaluation_periods=1,
+        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+    )
+    a.add_alarm_action(cw_actions.SnsAction(topic))
+    return a
+
+
+def function_alarms(
+    scope: Construct, functions: Mapping[str, lambda_.IFunction], topic: sns.ITopic
+) -> list[cloudwatch.Alarm]:
+    """Alarms on each function's errors and throttles, notifying `topic`."""
+    alarms = []
+    for name, fn in functions.items():
+        alarms += [
+            _alarm(scope, f"{name}Errors", fn.metric_errors(period=PERIOD), f"{name} threw", topic),
+            _alarm(scope, f"{name}Throttles", fn.metric_throttles(period=PERIOD),
+                   f"{name} invocations were throttled", topic),
+        ]
+    return alarms
+
+
+class FunctionAlarms(Construct):
+    """Errors and throttles alarms on functions, in the stack that owns them, notifying a topic
+    (whose owner lets CloudWatch publish: `PipelineMonitoring` does)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        functions: Mapping[str, lambda_.IFunction],
+        alarm_topic: sns.ITopic,
+    ) -> None:
+        super().__init__(scope, id)
+        self.alarms = function_alarms(self, functions, alarm_topic)
+
+
 class PipelineMonitoring(Construct):
-    """Alarms on failed builds and on the function's errors and throttles, and a dashboard."""
+    """Alarms on failed builds and on the function's errors and throttles, and a dashboard.
+
+    Without `function` (its alarms live with it, in another stack: `FunctionAlarms`), the builds
+    only."""
 
     def __init__(
         self,
@@ -119,8 +172,8 @@ class PipelineMonitoring(Construct):
         *,
         pipeline: codepipeline.IPipeline,
         projects: Mapping[str, codebuild.IProject],
-        function: lambda_.IFunction,
         alarm_topic: sns.ITopic,
+        function: lambda_.IFunction | None = None,
         helper_functions: Mapping[str, lambda_.IFunction] | None = None,
     ) -> None:
         """`helper_functions`: functions the pipeline runs besides the application (a
@@ -129,64 +182,44 @@ class PipelineMonitoring(Construct):
         # Alarms publish as the CloudWatch service: the topic policy and, for an encrypted topic,
         # the key policy must let it. SnsAction adds neither; grant_publish adds both.
         alarm_topic.grant_publish(iam.ServicePrincipal("cloudwatch.amazonaws.com"))
-        notify = cw_actions.SnsAction(alarm_topic)
-        period = Duration.minutes(5)
-
-        def alarm(name: str, metric: cloudwatch.Metric, what: str) -> cloudwatch.Alarm:
-            a = metric.create_alarm(
-                self,
-                name,
-                alarm_description=what,
-                threshold=1,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,  # no builds is fine
-            )
-            a.add_alarm_action(notify)
-            return a
-
+        period = PERIOD
         self.alarms = [
-            alarm(
+            _alarm(
+                self,
                 f"{name}FailedBuilds",
                 project.metric_failed_builds(period=period, statistic="Sum"),
                 f"A {name} build failed",
+                alarm_topic,
             )
             for name, project in projects.items()
         ]
-        for name, fn in {"Function": function, **(helper_functions or {})}.items():
-            self.alarms += [
-                alarm(f"{name}Errors", fn.metric_errors(period=period), f"{name} threw"),
-                alarm(
-                    f"{name}Throttles",
-                    fn.metric_throttles(period=period),
-                    f"{name} invocations were throttled",
-                ),
-            ]
+        functions = {"Function": function} if function else {}
+        self.alarms += function_alarms(self, {**functions, **(helper_functions or {})},
+                                       alarm_topic)
 
-        self.dashboard = cloudwatch.Dashboard(
-            self,
-            "Dashboard",
-            default_interval=Duration.days(7),
-            widgets=[
-                [
-                    cloudwatch.TextWidget(
-                        markdown=f"## Pipeline `{pipeline.pipeline_name}`", width=24, height=1
-                    )
-                ],
-                [cloudwatch.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=24)],
-                [
-                    cloudwatch.GraphWidget(
-                        title="Builds and failed builds",
-                        left=[p.metric_builds(period=period) for p in projects.values()],
-                        right=[p.metric_failed_builds(period=period) for p in projects.values()],
-                        width=12,
-                    ),
-                    cloudwatch.GraphWidget(
-                        title="Build duration",
-                        left=[p.metric_duration(period=period) for p in projects.values()],
-                        width=12,
-                    ),
-                ],
+        rows: list[list[cloudwatch.IWidget]] = [
+            [
+                cloudwatch.TextWidget(
+                    markdown=f"## Pipeline `{pipeline.pipeline_name}`", width=24, height=1
+                )
+            ],
+            [cloudwatch.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=24)],
+            [
+                cloudwatch.GraphWidget(
+                    title="Builds and failed builds",
+                    left=[p.metric_builds(period=period) for p in projects.values()],
+                    right=[p.metric_failed_builds(period=period) for p in projects.values()],
+                    width=12,
+                ),
+                cloudwatch.GraphWidget(
+                    title="Build duration",
+                    left=[p.metric_duration(period=period) for p in projects.values()],
+                    width=12,
+                ),
+            ],
+        ]
+        if function is not None:
+            rows.append(
                 [
                     cloudwatch.GraphWidget(
                         title="Function invocations, errors, throttles",
@@ -202,6 +235,8 @@ class PipelineMonitoring(Construct):
                         left=[function.metric_duration(period=period, statistic="p99")],
                         width=12,
                     ),
-                ],
-            ],
+                ]
+            )
+        self.dashboard = cloudwatch.Dashboard(
+            self, "Dashboard", default_interval=Duration.days(7), widgets=rows
         )

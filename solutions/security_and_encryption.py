@@ -7,7 +7,8 @@ CloudWatch Logs needs its own statement, which CDK does not add for an encrypted
 `PipelineKey` writes it. Buckets and topics refuse plain HTTP and public access. Secrets reach a
 build from Secrets Manager or an SSM SecureString parameter, never as a plain environment
 variable, and builds run unprivileged. A scan stage before the deploy stage fails the pipeline
-when a dependency has a known vulnerability or the infrastructure has a finding.
+when a dependency of the package that ships has a known vulnerability, or the template that
+deploys has a finding.
 """
 
 from __future__ import annotations
@@ -21,10 +22,14 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from solutions.codebuild_configuration import NodeProject, buildspec
-
-# Where the function lives when the source archive is the whole repository (the course's layout).
-APP_DIR = "lambda_src"
+from solutions.codebuild_configuration import (
+    PACKAGE,
+    TEMPLATE,
+    NodeProject,
+    buildspec,
+    install_unless_present,
+)
+from solutions.lambda_runtime import APP_DIR
 
 
 class PipelineKey(Construct):
@@ -113,18 +118,41 @@ def secret_env(secret_name: str, json_key: str | None = None) -> codebuild.Build
     )
 
 
-def build_spec_for_security_scan(*, cdk_app: bool = False) -> codebuild.BuildSpec:
-    """Audit the function's dependencies; with `cdk_app`, also synthesize and check the CDK app.
+def build_spec_for_security_scan(
+    *, cdk_app: bool = False, template: bool = False
+) -> codebuild.BuildSpec:
+    """Audit the package's dependencies; with `template`, also check the template that deploys;
+    with `cdk_app`, synthesize and check the whole CDK app instead.
 
     Every command exits non-zero on a finding, so a finding fails the build and the pipeline.
-    `cdk_app=True` is for a source archive that is the whole repository (the CDK app at the root,
-    the function in `lambda_src/`); the course's pipeline ships the function alone.
+    The default audits the primary input: the package the Build stage made (its lockfile). With
+    `template`, the primary input is the repository (for the checker and its pinned
+    requirements), and the package and the template come in as the pipeline's `Package` and
+    `Template` artifacts (the template with the synth's manifest, which says the account and
+    region it was synthesized for). `cdk_app=True` is for a pipeline without a synth of its own: the source
+    archive is the whole repository, and the scan synthesizes it.
     """
+    if template:
+        return buildspec(
+            {
+                # A CodeBuild image lacks cfn-lint and the checker's libraries: install the pinned
+                # ones, unless the image has them (the local AWS's builds do).
+                "install": [install_unless_present(
+                    ["cfnlint", "yaml"], "python3 -m pip install --quiet -r requirements-build.txt")],
+                "build": [
+                    # cfn-lint and the course's checks on the template CloudFormation will get.
+                    f'python3 -m pitfalls check "$CODEBUILD_SRC_DIR_{TEMPLATE}" --cfn-lint',
+                    # High and critical advisories in what ships; dev tools do not ship.
+                    f'npm --prefix "$CODEBUILD_SRC_DIR_{PACKAGE}" audit --omit=dev '
+                    "--audit-level=high",
+                ],
+            }
+        )
     if not cdk_app:
         return buildspec(
             {
                 "install": ["npm ci"],
-                # High and critical advisories in what ships fail the build; dev tools do not ship.
+                # High and critical advisories in what ships; dev tools do not ship.
                 "build": ["npm audit --omit=dev --audit-level=high"],
             }
         )
@@ -147,7 +175,11 @@ def build_spec_for_security_scan(*, cdk_app: bool = False) -> codebuild.BuildSpe
 
 
 class SecurityScan(Construct):
-    """A scan project, and a stage that runs it on the source before the deploy stage."""
+    """A scan project, and a stage that runs it before the deploy stage.
+
+    `template`: check the Build stage's Template artifact too (the course's pipeline); without it
+    the scan audits the package (or, with `cdk_app`, the whole repository).
+    """
 
     def __init__(
         self,
@@ -156,20 +188,35 @@ class SecurityScan(Construct):
         *,
         encryption_key: kms.IKey | None = None,
         cdk_app: bool = False,
+        template: bool = False,
     ) -> None:
         super().__init__(scope, id)
+        self.template = template
         self.project = NodeProject(
             self,
             "Scan",
-            build_spec=build_spec_for_security_scan(cdk_app=cdk_app),
+            build_spec=build_spec_for_security_scan(cdk_app=cdk_app, template=template),
             encryption_key=encryption_key,
         ).project
 
     def add_to(self, pipeline: codepipeline.Pipeline, *, before: str = "Deploy") -> None:
-        """Insert a `SecurityScan` stage that scans the source, right before stage `before`."""
+        """Insert a `SecurityScan` stage right before stage `before` that scans what the Build
+        stage made (the package, and the template when the project checks one), or the source
+        when the pipeline builds no package."""
         source = pipeline.stage("Source").actions[0].action_properties.outputs
         if not source:
             raise ValueError("the pipeline's Source stage produces no artifact to scan")
+        built = {
+            o.artifact_name: o
+            for a in pipeline.stage("Build").actions
+            for o in a.action_properties.outputs or []
+        } if any(s.stage_name == "Build" for s in pipeline.stages) else {}
+        if self.template:
+            if PACKAGE not in built or TEMPLATE not in built:
+                raise ValueError(f"the pipeline's Build stage makes no {PACKAGE} and {TEMPLATE}")
+            primary, extra = source[0], [built[PACKAGE], built[TEMPLATE]]
+        else:
+            primary, extra = built.get(PACKAGE, source[0]), []
         pipeline.add_stage(
             stage_name="SecurityScan",
             placement=codepipeline.StagePlacement(right_before=pipeline.stage(before)),
@@ -178,7 +225,8 @@ class SecurityScan(Construct):
                     action_name="Scan",
                     type=actions.CodeBuildActionType.TEST,
                     project=self.project,
-                    input=source[0],
+                    input=primary,
+                    extra_inputs=extra or None,
                 )
             ],
         )

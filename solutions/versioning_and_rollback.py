@@ -2,11 +2,13 @@
 
 - `GradualRelease`: the function is published as immutable versions (`fn.current_version`) behind
   a `live` alias, and CodeDeploy moves the alias to a new version in steps (canary: 10 % for five
-  minutes, then the rest), rolling back by itself when the deployment fails or an alarm on the
-  new version fires.
-- `ReleasePipeline`: a V2 pipeline, Source -> Build -> Test -> Deploy, whose deploy stage rolls
-  back to the last successful execution when it fails, and which hands the source object's S3
-  version id to the deploy step, so every Lambda version records the upload it was built from.
+  minutes, then the rest), rolling back by itself when the deployment fails or the alarm on the
+  new version's errors fires. All three belong to CloudFormation: the alias's
+  `CodeDeployLambdaAliasUpdate` policy hands each change of version to CodeDeploy, and nothing
+  else moves the alias (a hand `UpdateAlias` leaves the stack describing something else).
+- `ReleasePipeline`: scenario 01's pipeline whose deploy stage rolls back to the last successful
+  execution when it fails, and whose synth knows the source object's S3 version id, so every
+  Lambda version records the upload it was built from.
 """
 
 from __future__ import annotations
@@ -16,12 +18,35 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_codedeploy as codedeploy
 from aws_cdk import aws_codepipeline as codepipeline
-from aws_cdk import aws_codepipeline_actions as actions
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from solutions.incomplete_pipeline_stages import DeliveryPipeline
+
 ALIAS_NAME = "live"
+
+
+def new_version_metric(
+    alias: lambda_.Alias, metric_name: str, *, statistic: str = "Sum"
+) -> cloudwatch.Metric:
+    """`metric_name` of the alias's invocations that ran the version the alias is deployed to.
+
+    Lambda reports invocations through an alias per executed version too (dimension
+    ExecutedVersion): during a canary, that is the new version's share alone, where a metric of
+    the alias mixes it with the old version's traffic.
+    """
+    function_name = alias.version.lambda_.function_name
+    return cloudwatch.Metric(
+        namespace="AWS/Lambda",
+        metric_name=metric_name,
+        dimensions_map={
+            "FunctionName": function_name,
+            "Resource": f"{function_name}:{alias.alias_name}",
+            "ExecutedVersion": alias.version.version,
+        },
+        statistic=statistic,
+        period=Duration.minutes(1),
+    )
 
 
 class GradualRelease(Construct):
@@ -42,17 +67,20 @@ class GradualRelease(Construct):
         self.alias = lambda_.Alias(
             self, "Alias", alias_name=ALIAS_NAME, version=function.current_version
         )
-        # Judged on the alias, so the alarm sees the new version while it takes canary traffic.
+        # Judged on the new version alone (ExecutedVersion), so a canary's errors are not diluted
+        # by the old version's traffic.
         self.errors_alarm = cloudwatch.Alarm(
             self,
             "Errors",
-            alarm_description="The live alias returns errors: CodeDeploy rolls the release back",
-            metric=self.alias.metric_errors(period=Duration.minutes(1)),
+            alarm_description="The new version returns errors: CodeDeploy rolls the release back",
+            metric=new_version_metric(self.alias, "Errors"),
             threshold=1,
             evaluation_periods=1,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
+        # The alarm must watch the new version before CodeDeploy starts sending it traffic.
+        self.alias.node.add_dependency(self.errors_alarm)
         self.deployment_group = codedeploy.LambdaDeploymentGroup(
             self,
             "Deployment",
@@ -65,77 +93,20 @@ class GradualRelease(Construct):
         )
 
 
-class ReleasePipeline(Construct):
-    """A V2 pipeline whose deploy stage rolls back on failure and knows which upload it deploys."""
+class ReleasePipeline(DeliveryPipeline):
+    """Scenario 01's pipeline, whose deploy stage rolls back on failure and whose synth knows
+    which upload it builds."""
 
-    def __init__(
-        self,
-        scope: Construct,
-        id: str,
-        *,
-        source_bucket: s3.IBucket,
-        build_project: codebuild.IProject,
-        test_project: codebuild.IProject,
-        deploy_project: codebuild.IProject,
-        source_key: str = "source.zip",
-        artifact_bucket: s3.IBucket | None = None,
-    ) -> None:
-        super().__init__(scope, id)
-        source = codepipeline.Artifact("Source")
-        package = codepipeline.Artifact("Package")
-        source_action = actions.S3SourceAction(
-            action_name="Source",
-            bucket=source_bucket,  # versioned: the action records the object version it took
-            bucket_key=source_key,
-            output=source,
-            variables_namespace="Source",
-        )
-        self.pipeline = codepipeline.Pipeline(
-            self,
-            "Pipeline",
-            pipeline_type=codepipeline.PipelineType.V2,  # stage rollback needs a V2 pipeline
-            artifact_bucket=artifact_bucket,
-            stages=[
-                codepipeline.StageProps(stage_name="Source", actions=[source_action]),
-                codepipeline.StageProps(
-                    stage_name="Build",
-                    actions=[
-                        actions.CodeBuildAction(
-                            action_name="Build",
-                            project=build_project,
-                            input=source,
-                            outputs=[package],
-                        )
-                    ],
-                ),
-                codepipeline.StageProps(
-                    stage_name="Test",
-                    actions=[
-                        actions.CodeBuildAction(
-                            action_name="UnitTests",
-                            type=actions.CodeBuildActionType.TEST,
-                            project=test_project,
-                            input=source,
-                        )
-                    ],
-                ),
-                codepipeline.StageProps(
-                    stage_name="Deploy",
-                    actions=[
-                        actions.CodeBuildAction(
-                            action_name="Deploy",
-                            project=deploy_project,
-                            input=package,
-                            environment_variables={
-                                # Recorded in the Lambda version's description by the deploy step.
-                                "SOURCE_VERSION_ID": codebuild.BuildEnvironmentVariable(
-                                    value=source_action.variables.version_id
-                                )
-                            },
-                        )
-                    ],
-                    # A failed deploy goes back to the last execution that succeeded here.
-                    on_failure=codepipeline.FailureConditions(result=codepipeline.Result.ROLLBACK),
-                ),
-            ],
-        )
+    def synth_variables(self) -> dict[str, codebuild.BuildEnvironmentVariable]:
+        # The S3 version id the source action took: the synth writes it into the function's
+        # description, so each Lambda version records its upload (and a new upload, even of old
+        # code, makes a new version).
+        return {
+            "SOURCE_VERSION_ID": codebuild.BuildEnvironmentVariable(
+                value=self.source_action.variables.version_id
+            )
+        }
+
+    def deploy_failure(self) -> codepipeline.FailureConditions:
+        # A failed deploy goes back to the last execution that succeeded here (V2 pipelines).
+        return codepipeline.FailureConditions(result=codepipeline.Result.ROLLBACK)

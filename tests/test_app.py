@@ -1,8 +1,10 @@
-"""The root app: `cdk synth` with the pinned CLI works from the repository root, and the course's
-own checker finds nothing wrong in what it synthesizes."""
+"""The root app: `cdk synth` with the pinned CLI works from the repository root and writes both
+stacks (the pipeline's and the application's), and the course's own checker finds nothing wrong
+in either."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -36,12 +38,34 @@ def test_cli_synth_from_root_is_clean(tmp_path: Path) -> None:
         assert f"running on node {node_version()}." in synth.stderr, synth.stderr[-600:]
         assert doctor.installed_node_moves(date.today()), "a banner on a day nothing moved"
     assert (out / "PipelinePitfalls-dev.template.json").exists()
+    app = json.loads((out / "PipelinePitfalls-dev-App.template.json").read_text())
+    # Only the pipeline deploys it: its code is two parameters the pipeline's Deploy action sets.
+    assert {"CodeBucket", "CodeKey", "LogsKeyArn", "AlertsTopicArn"} <= set(app["Parameters"])
+    assert "Rules" not in app  # no bootstrap version check: it has no assets to publish
     check = subprocess.run(
-        [sys.executable, "-m", "pitfalls", "check", "--as-of", "course", str(out)],
+        [sys.executable, "-m", "pitfalls", "check", "--as-of", "course", str(out), "--cfn-lint"],
         capture_output=True, text=True, cwd=ROOT,
     )
     assert check.returncode == 0, check.stdout + check.stderr
     assert "No findings." in check.stdout
+
+
+def test_the_pipelines_synth_names_the_upload(tmp_path: Path) -> None:
+    """The Synth action's command (build_spec_for_synth), as it runs in CodeBuild: the
+    application stack alone is written, with the source version in the function's description,
+    cdk-nag on."""
+    node = node_executable()
+    assert node
+    r = subprocess.run(
+        [node, str(ROOT / "node_modules/aws-cdk/bin/cdk"), "synth", "PipelinePitfalls-dev-App",
+         "--quiet", "-c", "nag=true", "-c", "sourceVersion=v-42", "-o", str(tmp_path / "out")],
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    app = json.loads((tmp_path / "out" / "PipelinePitfalls-dev-App.template.json").read_text())
+    (fn,) = [b for b in app["Resources"].values() if b["Type"] == "AWS::Lambda::Function"
+             and b["Properties"].get("FunctionName") == "pipeline-pitfalls-dev-app"]
+    assert fn["Properties"]["Description"].endswith("from source version v-42")
 
 
 def test_stage_from_context(tmp_path: Path) -> None:

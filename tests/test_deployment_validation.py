@@ -14,7 +14,6 @@ import pytest
 
 from pitfalls import _env
 from pitfalls.evidence.localrun import run_commands
-from solutions.codebuild_configuration import APPSPEC_WRITER
 from solutions.deployment_validation import PRE_TRAFFIC_HOOK_CODE, SMOKE_TEST_CHECK
 
 NODE = _env.node_executable()
@@ -117,21 +116,15 @@ def test_hook_reads_a_version_arn_in_a_yaml_appspec(tmp_path: Path) -> None:
     assert run_hook(tmp_path, appspec, HEALTHY)["invoked"]["Qualifier"] == "12"  # type: ignore[index]
 
 
-def test_appspec_writer_builds_a_lambda_deployment_request(tmp_path: Path) -> None:
-    env = "FUNCTION_NAME=fn ALIAS_NAME=live APPLICATION_NAME=app DEPLOYMENT_GROUP_NAME=grp "
-    versions = "CURRENT_VERSION=6 TARGET_VERSION=7 "
-    hooked = run_commands([env + "PRE_TRAFFIC_HOOK=hook " + versions + APPSPEC_WRITER], tmp_path)
-    assert hooked.passed, hooked
-    request = json.loads((tmp_path / "deployment.json").read_text())
-    assert (request["applicationName"], request["deploymentGroupName"]) == ("app", "grp")
-    assert request["revision"]["revisionType"] == "AppSpecContent"
-    appspec = json.loads(request["revision"]["appSpecContent"]["content"])
-    assert appspec["Resources"][0]["app"]["Properties"] == {
-        "Name": "fn", "Alias": "live", "CurrentVersion": "6", "TargetVersion": "7"}
-    assert appspec["Hooks"] == [{"BeforeAllowTraffic": "hook"}]
-    run_commands([env + "PRE_TRAFFIC_HOOK= " + versions + APPSPEC_WRITER], tmp_path)
-    request = json.loads((tmp_path / "deployment.json").read_text())
-    assert "Hooks" not in json.loads(request["revision"]["appSpecContent"]["content"])
+def test_the_smoke_test_runs_on_aws_cli_v1_and_v2() -> None:
+    """The payload is a file read as bytes (fileb://), which AWS CLI v1 (the local builds') and
+    v2 (CodeBuild's images) read alike; v2's --cli-binary-format would stop v1."""
+    from aws_cdk import Stack
+
+    from solutions.deployment_validation import build_spec_for_smoke_test
+
+    spec = json.dumps(Stack().resolve(build_spec_for_smoke_test().to_build_spec()))
+    assert "fileb://event.json" in spec and "--cli-binary-format" not in spec
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from pitfalls.evidence.synth import synth
+from pitfalls.evidence.synth import synth, synth_app
 from solutions.iam_least_privilege import (
     acknowledge_managed_policy,
     acknowledge_scoped_grants,
@@ -233,3 +233,53 @@ def test_idiomatic_cdk_grants_raise_no_finding_of_ours() -> None:
 
     r = synth(build, nag=False)
     assert [f for f in r.check_findings if f.scenario == 2] == []
+
+
+# What CloudFormation's handlers list but the application stack never needs (the features it does
+# not use), and what belongs to other services than the five the role is scoped in.
+NOT_NEEDED = {
+    "lambda": {"lambda:PutFunctionConcurrency", "lambda:DeleteFunctionConcurrency",
+               "lambda:GetCodeSigningConfig", "lambda:PutFunctionCodeSigningConfig",
+               "lambda:DeleteFunctionCodeSigningConfig", "lambda:GetLayerVersion",
+               "lambda:PutFunctionScalingConfig", "lambda:GetFunctionScalingConfig",
+               "lambda:PassCapacityProvider", "lambda:AssociateRuntimeAlias",
+               "lambda:PutProvisionedConcurrencyConfig", "lambda:GetProvisionedConcurrencyConfig",
+               "lambda:DeleteProvisionedConcurrencyConfig", "lambda:ListFunctions"},
+    "iam": {"iam:PutRolePermissionsBoundary", "iam:DeleteRolePermissionsBoundary",
+            "iam:GetGroupPolicy", "iam:PutGroupPolicy", "iam:DeleteGroupPolicy",
+            "iam:GetUserPolicy", "iam:PutUserPolicy", "iam:DeleteUserPolicy", "iam:ListRoles",
+            "iam:PassRole"},
+    "codedeploy": {"codedeploy:RegisterOnPremisesInstance", "codedeploy:ListApplications",
+                   "codedeploy:ListDeploymentGroups"},
+    "cloudwatch": set(),
+    "logs": {"logs:CreateLogDelivery", "logs:PutDataProtectionPolicy",
+             "logs:DeleteDataProtectionPolicy", "logs:GetDataProtectionPolicy",
+             "logs:PutResourcePolicy", "logs:DeleteResourcePolicy",
+             "logs:DescribeResourcePolicies", "logs:PutIndexPolicy", "logs:DeleteIndexPolicy",
+             "logs:DescribeIndexPolicies", "logs:PutBearerTokenAuthentication",
+             "logs:PutLogGroupDeletionProtection"},
+}
+
+
+def test_the_stack_deployment_role_allows_what_cloudformation_needs_for_the_app_stack() -> None:
+    """The role CloudFormation works as for the application stack allows, per service, every
+    permission the resource schemas' create, read, update and delete handlers list for the
+    stack's resource types (cfn-lint ships the schemas), less NOT_NEEDED; and nothing else."""
+    from cfnlint.schema.manager import PROVIDER_SCHEMA_MANAGER
+
+    from solutions.iam_least_privilege import STACK_ACTIONS
+    from solutions.pipeline import ApplicationStack
+
+    app = synth_app(lambda a: ApplicationStack(a, "App"), nag=False)["App"].template
+    types = {body["Type"] for body in app["Resources"].values()} - {"AWS::CDK::Metadata"}
+    needed: dict[str, set[str]] = {service: set() for service in STACK_ACTIONS}
+    for rtype in types:
+        handlers = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", rtype).schema.get(
+            "handlers") or {}
+        for kind in ("create", "read", "update", "delete"):
+            for permission in (handlers.get(kind) or {}).get("permissions", []):
+                service = permission.split(":")[0]
+                if service in needed:
+                    needed[service].add(permission)
+    for service, allowed in STACK_ACTIONS.items():
+        assert set(allowed) == needed[service] - NOT_NEEDED[service], service

@@ -81,8 +81,22 @@ def test_synth_for_a_concrete_account_and_region(tmp_path: Path) -> None:
                        text=True)
     assert r.returncode == 0, r.stderr[-2000:]
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
-    assert manifest["artifacts"]["PipelinePitfalls-dev"]["environment"] == (
-        "aws://111122223333/eu-west-1")
+    for stack in ("PipelinePitfalls-dev", "PipelinePitfalls-dev-App"):
+        assert manifest["artifacts"][stack]["environment"] == "aws://111122223333/eu-west-1"
+
+
+def test_deploy_takes_the_pipeline_stack_only(calls: list[Any]) -> None:
+    """`python -m pitfalls deploy --target aws` with no --stack deploys the repository's
+    pipeline stack; the application's is the pipeline's to deploy."""
+    from pitfalls.cli import main
+
+    assert main(["deploy", "--target", "aws", "--yes", "-c", "stage=test"]) == 0
+    ((args, _),) = calls
+    assert args[:2] == ["deploy", "PipelinePitfalls-test"]
+    calls.clear()
+    assert main(["destroy", "--target", "aws", "--yes"]) == 0
+    ((args, _),) = calls
+    assert args[:2] == ["destroy", "--all"]
 
 
 def test_a_missing_profile_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

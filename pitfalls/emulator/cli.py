@@ -58,10 +58,14 @@ def _deploy(args: argparse.Namespace) -> int:
     from pitfalls.emulator import deploy
 
     app = Path(args.app) if args.app else None
+    # The repository's app has two stacks, and a person deploys one: the pipeline's. The
+    # application's stack is the pipeline's to deploy (it asks for the package only the
+    # pipeline can name).
+    stacks = args.stack or ([] if app else [deploy.pipeline_stack(args.context)])
     if args.target == "aws":
-        return deploy.deploy_aws(app, args.stack, args.context, yes=args.yes,
+        return deploy.deploy_aws(app, stacks, args.context, yes=args.yes,
                                  bootstrap=args.bootstrap, parameters=args.parameters)
-    return deploy.deploy_local(app, args.stack, args.context, port=args.port,
+    return deploy.deploy_local(app, stacks, args.context, port=args.port,
                                parameters=args.parameters)
 
 
@@ -91,7 +95,9 @@ def _target_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--app", metavar="DIR",
                    help="directory with cdk.json, app.py or a cdk.out (default: repository root)")
     p.add_argument("--stack", action="append", default=[], metavar="NAME",
-                   help="only this stack (repeatable; default: all stacks)")
+                   help="only this stack (repeatable). Default: the repository's pipeline stack "
+                        "(PipelinePitfalls-<stage>) to deploy, every stack to destroy; with "
+                        "--app, every stack")
     p.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE",
                    help="CDK context, e.g. -c stage=prod")
     p.add_argument("--yes", action="store_true", help="with --target aws: do not ask")

@@ -45,13 +45,23 @@ it with `AWS_ENDPOINT_URL=http://localhost:PORT` and fake credentials
   replaced resources.
 - **Template Rules** (the CDK's bootstrap version check) are evaluated; a failed assertion fails
   the operation.
+- **Drift.** `DetectStackDrift`, `DescribeStackDriftDetectionStatus`,
+  `DescribeStackResourceDrifts` and `DetectStackResourceDrift` compare each resource with the
+  properties CloudFormation deployed, as CloudFormation does: only the properties the template
+  sets, never write-only ones (a function's `Code`, a bucket's `AccessControl`), list members
+  matched whatever their order (ADD, REMOVE, NOT_EQUAL with the property's path); a resource
+  gone is `DELETED`. The types with a drift read-back are listed under "Resource types"
+  (**Drift**); others are `NOT_CHECKED`. Detection completes within `DetectStackDrift`; a stack
+  with an operation in progress is refused.
 
 ## What runs here
 
 Configured durations run on the emulator's clock: `PITFALLS_EMULATOR_CLOCK=N` makes N configured
 seconds take one real second (default 60: a canary's 5 minutes take 5 s, an alarm's 60-second
 period 1 s, a build's 60-minute timeout 60 s; 1 is real time). A Lambda function's `Timeout` and
-all real work (commands, handlers) run in real time.
+all real work (commands, handlers) run in real time, so a build's timeout never stops it before
+`PITFALLS_EMULATOR_BUILD_GRACE_SECONDS` (default 120) real seconds, nor after its timeout in real
+time.
 
 - **CodeBuild.** `StartBuild` runs the buildspec (0.2) on this machine in a background thread:
   phases with `finally` and `on-failure`, CodeBuild's phase transitions and statuses in
@@ -63,9 +73,10 @@ all real work (commands, handlers) run in real time.
   group or `/aws/codebuild/<project>`), `TimeoutInMinutes`. Sources: S3, `NO_SOURCE`,
   `CODEPIPELINE`. Each build gets a fresh workspace (deleted after) and an environment built
   from nothing: the local endpoint, fake credentials, HOME in the workspace, PATH with the pinned
-  Node, the project's venv and `node_modules/.bin`. Privileged (Docker), Windows, ARM (on x86),
-  GPU and custom-image builds fail in `PROVISIONING` with the reason; `run-as`, `proxy`, `batch`
-  and other sources are refused by name.
+  Node, the project's venv and `node_modules/.bin`, and jsii's package cache of this machine's
+  user (so a CDK synth does not unpack aws-cdk-lib again in every build). Privileged (Docker),
+  Windows, ARM (on x86), GPU and custom-image builds fail in `PROVISIONING` with the reason;
+  `run-as`, `proxy`, `batch` and other sources are refused by name.
 - **Lambda.** `Invoke` runs Node.js handlers of the runtime whose major version this machine has
   (`nodejs24.x`), from their S3 asset or inline code, in a warm process per version, with the
   event and a context; the result, or the error with `X-Amz-Function-Error`, goes back. Output
@@ -214,14 +225,23 @@ def _properties(cls: type[Resource]) -> str:
                        for p, note in cls.PROPERTIES.items()) or "(none)"
 
 
+def _drift(cls: type[Resource]) -> str:
+    if cls.actual is Resource.actual:
+        return "NOT_CHECKED"
+    notes = [f"write-only, not compared: {', '.join(cls.WRITE_ONLY)}"] if cls.WRITE_ONLY else []
+    if cls.DRIFT_UNREAD:
+        notes.append(f"not read back here: {', '.join(cls.DRIFT_UNREAD)}")
+    return "checked" + (f" ({'; '.join(notes)})" if notes else "")
+
+
 def render() -> str:
     from pitfalls.emulator.settings import ACCOUNT, REGION
 
     registry = load_models()
     rows = [
         "| Type | Create | Update | Delete | GetAtt attributes | Ref returns | Properties honoured "
-        "| Read back with |",
-        "|---|---|---|---|---|---|---|---|",
+        "| Read back with | Drift |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for rtype in sorted(registry):
         cls = registry[rtype]
@@ -229,7 +249,7 @@ def render() -> str:
         rows.append(
             f"| `{rtype}` | yes | {_update(cls)} | yes | "
             f"{', '.join(cls.ATTRIBUTES) or '-'} | {_ref(cls)} | {_properties(cls)}{required} "
-            f"| {cls.READ_BACK or '-'} |"
+            f"| {cls.READ_BACK or '-'} | {_drift(cls)} |"
         )
     patches = ["## Patches of moto", "",
                "Each replaces one moto function (or adds one moto lacks); "

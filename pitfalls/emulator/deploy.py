@@ -121,6 +121,17 @@ def bootstrap_local(endpoint: str, say: Say = _say) -> int:
                        Path(cwd), say)
 
 
+def pipeline_stack(context: Sequence[str] = ()) -> str:
+    """The stack of the repository's app a person deploys: `PipelinePitfalls-<stage>`, the stage
+    from `-c stage=...` or cdk.json's context."""
+    import json
+
+    stage = next((c.split("=", 1)[1] for c in context if c.startswith("stage=")), None)
+    if stage is None:
+        stage = json.loads((ROOT / "cdk.json").read_text()).get("context", {}).get("stage", "dev")
+    return f"PipelinePitfalls-{stage}"
+
+
 def _stack_args(stacks: Sequence[str]) -> list[str]:
     return list(stacks) if stacks else ["--all"]
 

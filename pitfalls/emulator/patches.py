@@ -25,6 +25,7 @@ MOTO_VERSION = "5.2.5"
 # The modules holding patches: CloudFormation first, then the services in moto's names.
 PATCH_MODULES = (
     "pitfalls.emulator.cloudformation.patches",
+    "pitfalls.emulator.cloudformation.drift",
     "pitfalls.emulator.cloudformation.parameters",
     "pitfalls.emulator.services.events.patches",
     "pitfalls.emulator.services.awslambda.patches",

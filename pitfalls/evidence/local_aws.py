@@ -65,11 +65,16 @@ class LocalAWS:
         build(app)
         return Path(app.synth().directory)
 
-    def deploy(self, app_dir: Path, *stacks: str, parameters: Sequence[str] = ()) -> int:
-        """`cdk deploy` (bootstrapping first, once) to this local AWS; the CLI's exit code."""
+    def deploy(self, app_dir: Path, *stacks: str, parameters: Sequence[str] = (),
+               output: Path | None = None, say: Callable[[str], None] | None = None) -> int:
+        """`cdk deploy` (bootstrapping first, once) to this local AWS; the CLI's exit code.
+        `output`: where the CLI synthesizes an app (not a cloud assembly) into, instead of the
+        app's own cdk.out. `say`: where the CLI's lines go as they come (a live display that
+        keeps them in `self.log`); by default, `self.log`."""
         self.log.clear()
+        extra = ["--output", str(output)] if output is not None else []
         return deploy_local(app_dir=app_dir, stacks=stacks, state_dir=self.state,
-                            parameters=parameters, say=self.log.append)
+                            parameters=parameters, extra=extra, say=say or self.log.append)
 
     def destroy(self, app_dir: Path, *stacks: str) -> int:
         self.log.clear()
@@ -103,8 +108,9 @@ class LocalAWS:
     def masked(self, value: object, stack: str) -> str:
         """`value` as text, with the physical names CloudFormation made up shown as <LogicalId>."""
         text = value if isinstance(value, str) else json.dumps(value)
+        # A policy's physical id is the name of what it is attached to: name that one instead.
         names = {r.physical_id: f"<{r.logical_id}>" for r in self.resources(stack)
-                 if not r.physical_id.startswith("arn:")}
+                 if not r.physical_id.startswith("arn:") and not r.type.endswith("Policy")}
         for physical in sorted(names, key=len, reverse=True):
             text = text.replace(physical, names[physical])
         return text

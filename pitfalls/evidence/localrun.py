@@ -78,13 +78,23 @@ def _environment(workdir: Path) -> dict[str, str]:
     return env
 
 
+def mask_volatile(text: str) -> str:
+    """Output with timings, host names and terminal colours masked."""
+    for pattern, repl in _MASKS:
+        text = pattern.sub(repl, text)
+    return text
+
+
+def brief_lines(lines: Sequence[str]) -> list[str]:
+    """The lines of a test run worth reading: results, counts, coverage, why it failed."""
+    return [ln for ln in lines if _BRIEF.search(ln)]
+
+
 def mask(text: str, workdir: Path) -> str:
     """Output with the temp path, timings and host name masked."""
     for path in {str(workdir.resolve()), str(workdir)}:
         text = text.replace(path, ".")
-    for pattern, repl in _MASKS:
-        text = pattern.sub(repl, text)
-    return text
+    return mask_volatile(text)
 
 
 @dataclass
@@ -113,9 +123,7 @@ class LocalRun:
 
     def _lines(self, out: str) -> list[str]:
         lines = out.splitlines()
-        if self.brief:
-            lines = [ln for ln in lines if _BRIEF.search(ln)]
-        return lines
+        return brief_lines(lines) if self.brief else lines
 
     def __repr__(self) -> str:
         parts = [self.title] if self.title else []

@@ -155,7 +155,9 @@ def _pipelines(c: Clients, s: _Stack) -> Iterator[Fact]:
                 + (f": {s.name(a['configuration']['ProjectName'])}"
                    if "ProjectName" in a.get("configuration", {}) else "")
                 + (f": {s.name(a['configuration']['S3Bucket'])}/{a['configuration']['S3ObjectKey']}"
-                   if "S3Bucket" in a.get("configuration", {}) else "") + ")"
+                   if "S3Bucket" in a.get("configuration", {}) else "")
+                + (f": stack {a['configuration']['StackName']}"
+                   if "StackName" in a.get("configuration", {}) else "") + ")"
                 for a in actions))
             if st.get("onFailure"):
                 yield Fact(8, lid, f"stage {st['name']} on failure", st["onFailure"]["result"])

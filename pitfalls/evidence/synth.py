@@ -8,6 +8,7 @@ temp paths or time stamps, so committed notebook outputs stay stable.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import tempfile
@@ -134,10 +135,14 @@ def synth_app(
     *,
     nag: bool = True,
     context: dict[str, Any] | None = None,
+    keep: Path | None = None,
 ) -> dict[str, SynthResult]:
-    """Build an app with `build(app)`, synthesize it, and return each stack's result by name."""
-    with tempfile.TemporaryDirectory(prefix="pitfalls-synth-") as outdir:
-        assembly = synth_to(build, Path(outdir), nag=nag, context=context)
+    """Build an app with `build(app)`, synthesize it, and return each stack's result by name.
+    `keep`: synthesize the cloud assembly there and keep it (to deploy what was checked)."""
+    with contextlib.ExitStack() as cleanup:
+        outdir = keep if keep is not None else Path(cleanup.enter_context(
+            tempfile.TemporaryDirectory(prefix="pitfalls-synth-")))
+        assembly = synth_to(build, outdir, nag=nag, context=context)
         out = Path(assembly.directory)
         templates = {
             s.stack_name: json.loads((out / s.template_file).read_text())

@@ -129,7 +129,8 @@ HOST_SECRET = "host-secret-never-to-be-seen"
 @pytest.fixture(scope="session")
 def runtime_aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clients]:
     """An emulator on the compressed clock (60: one configured minute per second), started with
-    fake host credentials in its environment and its HOME."""
+    fake host credentials in its environment and its HOME, and builds' timeouts on the clock
+    alone (no grace for real work: the timeout test takes seconds)."""
     state = tmp_path_factory.mktemp("runtime-state")
     home = tmp_path_factory.mktemp("host-home")
     (home / ".aws").mkdir()
@@ -137,7 +138,8 @@ def runtime_aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clients]:
         f"[default]\naws_access_key_id = {HOST_SECRET_KEY_ID}\n"
         f"aws_secret_access_key = {HOST_SECRET}\n")
     host = {"AWS_ACCESS_KEY_ID": HOST_SECRET_KEY_ID, "AWS_SECRET_ACCESS_KEY": HOST_SECRET,
-            "AWS_PROFILE": "default", "HOME": str(home)}
+            "AWS_PROFILE": "default", "HOME": str(home),
+            "PITFALLS_EMULATOR_BUILD_GRACE_SECONDS": "0"}
     saved = {k: os.environ.get(k) for k in host}
     os.environ.update(host)
     try:

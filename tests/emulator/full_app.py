@@ -26,7 +26,6 @@ from aws_cdk import aws_codedeploy as codedeploy
 from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
@@ -41,11 +40,11 @@ sys.path.insert(0, str(ROOT))
 
 from solutions.codebuild_configuration import (  # noqa: E402
     NodeProject,
-    build_spec_for_alias_deploy,
     build_spec_for_build,
+    build_spec_for_synth,
     build_spec_for_tests,
 )
-from solutions.incomplete_pipeline_stages import DeliveryPipeline  # noqa: E402
+from solutions.incomplete_pipeline_stages import APPLICATION_STACK, DeliveryPipeline  # noqa: E402
 from solutions.lambda_runtime import APP_SOURCE, ApplicationFunction  # noqa: E402
 from solutions.s3_source_bucket import SourceBucket  # noqa: E402
 from solutions.versioning_and_rollback import ALIAS_NAME  # noqa: E402
@@ -71,20 +70,11 @@ class FullStack(cdk.Stack):
                               version=app.function.current_version)
         build = NodeProject(self, "Build", build_spec=build_spec_for_build())
         tests = NodeProject(self, "Tests", build_spec=build_spec_for_tests())
-        deploy = NodeProject(
-            self, "Deploy", build_spec=build_spec_for_alias_deploy(),
-            environment_variables={
-                "FUNCTION_NAME": codebuild.BuildEnvironmentVariable(
-                    value=app.function.function_name),
-                "ALIAS_NAME": codebuild.BuildEnvironmentVariable(value=ALIAS_NAME),
-            })
-        deploy.project.add_to_role_policy(iam.PolicyStatement(
-            actions=["lambda:GetFunction", "lambda:UpdateFunctionCode",
-                     "lambda:PublishVersion", "lambda:UpdateAlias"],
-            resources=[app.function.function_arn, alias.function_arn]))
+        synth = NodeProject(self, "Synth", build_spec=build_spec_for_synth(APPLICATION_STACK))
+        # The pipeline deploys an application stack through CloudFormation (scenario 01).
         pipeline = DeliveryPipeline(
             self, "Delivery", source_bucket=source.bucket, build_project=build.project,
-            test_project=tests.project, deploy_project=deploy.project).pipeline
+            synth_project=synth.project, test_project=tests.project).pipeline
 
         # Scenario 06: failure notifications, by email and to a queue a test can read.
         topic = sns.Topic(self, "Alerts",

@@ -139,6 +139,13 @@ class Reader:
             found += [r for r in refs_in_order(props.get(key)) if r in self.res]
         return list(dict.fromkeys(found))
 
+    def alarm_action_parameters(self, alarm: str) -> list[str]:
+        """Template parameters an alarm's actions name (a topic another stack hands over)."""
+        props = self.props(alarm)
+        found = [r for key in ("AlarmActions", "OKActions", "InsufficientDataActions")
+                 for r in refs_in_order(props.get(key)) if r in self.params]
+        return list(dict.fromkeys(found))
+
     def watched(self, alarm: str) -> str | None:
         """The resource an alarm's metric is about (the first one its dimensions reference)."""
         props = self.props(alarm)

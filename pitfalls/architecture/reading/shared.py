@@ -196,14 +196,16 @@ class SharedReader(Reader):
             gates = [
                 r for r in self.referrers.get(a, []) if self.type(r) == "AWS::CodeDeploy::DeploymentGroup"
             ]
-            if not actions and not gates:
+            if not actions and not gates and not self.alarm_action_parameters(a):
                 silent.append(a)
         targets: dict[str, int] = {}
         for a in alarms:
             for t in self.alarm_actions(a):
-                targets[t] = targets.get(t, 0) + 1
+                targets[self.label(t)] = targets.get(self.label(t), 0) + 1
+            for param in self.alarm_action_parameters(a):
+                targets[f"parameter {param}"] = targets.get(f"parameter {param}", 0) + 1
         for t, n in targets.items():
-            card.lines.append((f"{n} notify {self.label(t)}", ""))
+            card.lines.append((f"{n} notify {t}", ""))
         gated = sum(
             1
             for a in alarms

@@ -61,6 +61,16 @@ def tags_dict(tags: list[dict[str, str]] | None) -> dict[str, str]:
     return {t["Key"]: t["Value"] for t in (tags or [])}
 
 
+def tag_list(tags: Any) -> list[dict[str, str]]:
+    """Tags as CloudFormation lists them ({Key, Value}, by key), from a service's dict or list;
+    the `aws:` tags a service adds itself are left out, as drift detection leaves them."""
+    if isinstance(tags, dict):
+        pairs = [(v["Key"], v["Value"]) if isinstance(v, dict) else (k, v) for k, v in tags.items()]
+    else:
+        pairs = [(t["Key"], t["Value"]) for t in tags or []]
+    return [{"Key": k, "Value": v} for k, v in sorted(pairs) if not k.startswith("aws:")]
+
+
 def as_bool(value: Any) -> bool:
     """CloudFormation accepts true/false and "true"/"false" alike."""
     if isinstance(value, str):
@@ -106,6 +116,12 @@ class Resource(CloudFormationModel):
     EXTRA_RESOURCE_KEYS: ClassVar[frozenset[str]] = frozenset()
     REF: ClassVar[str] = "name"  # what Ref returns, for the coverage table
     READ_BACK: ClassVar[str] = ""  # the API call that shows it, for the coverage table
+    # Drift detection (`cloudformation/drift.py`) leaves these out: the resource schema's
+    # writeOnlyProperties among the ones the model honours, as paths (`Code/S3Key`,
+    # `LifecycleConfiguration/Rules/*/Transition`). tests/emulator/test_drift.py keeps them true.
+    WRITE_ONLY: ClassVar[tuple[str, ...]] = ()
+    # Properties the model's drift read-back (`actual`) does not rebuild, so drift leaves them out.
+    DRIFT_UNREAD: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
         self,
@@ -145,6 +161,12 @@ class Resource(CloudFormationModel):
 
     def attribute(self, name: str) -> Any:
         raise UnsupportedAttribute(self.TYPE, name)
+
+    def actual(self) -> dict[str, Any] | None:
+        """What the service reports for the resource now, as CloudFormation properties (drift
+        detection compares the ones the template sets); None when the resource is gone. A
+        model without it: drift NOT_CHECKED."""
+        raise NotImplementedError
 
     @classmethod
     def check(cls, props: dict[str, Any]) -> None:

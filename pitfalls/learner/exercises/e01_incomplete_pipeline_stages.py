@@ -1,4 +1,5 @@
-"""Exercise 01: wire Source -> Build -> Test -> Deploy, linked by artifacts."""
+"""Exercise 01: wire Source -> Build -> Test -> Deploy, linked by artifacts, deploying through
+CloudFormation."""
 
 from __future__ import annotations
 
@@ -56,19 +57,23 @@ register(
         scenario=1,
         class_name="DeliveryPipeline",
         task=(
-            "Write DeliveryPipeline(scope, id, *, source_bucket, build_project, test_project, "
-            "deploy_project) with stages Source -> Build -> Test -> Deploy, linked by artifacts."
+            "Write DeliveryPipeline(scope, id, *, source_bucket, build_project, synth_project, "
+            "test_project) with stages Source -> Build -> Test -> Deploy, linked by artifacts: "
+            "the build makes the package and the template, the tests run on the package, "
+            "CloudFormation deploys both."
         ),
         harness=harness,
         starter=STARTER,
         hints=(
-            "In AWS::CodePipeline::Pipeline, Stages need a Build action whose OutputArtifacts "
+            "In AWS::CodePipeline::Pipeline, Stages need Build actions whose OutputArtifacts "
             "become the deploy action's InputArtifacts, and a Test action (Category 'Test') "
             "before the last stage.",
-            "codepipeline_actions.CodeBuildAction(action_name='Build', project=build_project, "
-            "input=source, outputs=[package]); CodeBuildAction(..., "
-            "type=CodeBuildActionType.TEST, project=test_project, input=source); the deploy "
-            "action gets input=package.",
+            "CodeBuildAction(action_name='Package', project=build_project, input=source, "
+            "outputs=[package]) and CodeBuildAction(action_name='Synth', project=synth_project, "
+            "input=source, outputs=[template]); CodeBuildAction(..., "
+            "type=CodeBuildActionType.TEST, project=test_project, input=package); then "
+            "deploy_action(stack_name=APPLICATION_STACK, template=template, package=package) "
+            "from solutions.incomplete_pipeline_stages.",
         ),
         solution="solutions.incomplete_pipeline_stages:DeliveryPipeline",
     )

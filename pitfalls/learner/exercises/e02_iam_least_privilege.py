@@ -5,39 +5,32 @@ from __future__ import annotations
 from typing import Any
 
 from pitfalls.learner.exercise import Exercise, register
-from pitfalls.learner.exercises.harness import reference_alias
+from pitfalls.learner.exercises.harness import reference_alias, reference_projects
 
 
 def harness(stack: Any, cls: type) -> None:
-    from solutions.codebuild_configuration import (
-        NodeProject,
-        build_spec_for_build,
-        build_spec_for_tests,
-    )
+    from solutions.deployment_validation import add_smoke_test
     from solutions.iam_least_privilege import acknowledge_managed_policy, acknowledge_scoped_grants
-    from solutions.incomplete_pipeline_stages import DeliveryPipeline
+    from solutions.incomplete_pipeline_stages import APPLICATION_STACK, DeliveryPipeline
     from solutions.lambda_runtime import ApplicationFunction
     from solutions.s3_source_bucket import SourceBucket
 
     source = SourceBucket(stack, "Source")
     app = ApplicationFunction(stack, "App", stage="dev")
-    build = NodeProject(stack, "Build", build_spec=build_spec_for_build())
-    tests = NodeProject(stack, "Tests", build_spec=build_spec_for_tests())
     deploy = cls(stack, "Deploy", function=app.function, alias=reference_alias(stack, app.function))
     project = getattr(deploy, "project", None)
     if project is None:
         raise AttributeError("your DeployProject must set self.project to its CodeBuild project")
-    pipeline = DeliveryPipeline(
-        stack,
-        "Delivery",
-        source_bucket=source.bucket,
-        build_project=build.project,
-        test_project=tests.project,
-        deploy_project=project,
-    )
-    # The reference parts acknowledge their own scoped grants; the learner's construct does its own.
-    for part in (source, app, build, tests, pipeline):
-        acknowledge_scoped_grants(part, reason="reference pipeline: CDK grant scoped to one resource")
+    # The reference pipeline runs it as an action of its deploy stage (the pipeline grants it its
+    # input artifact, as it does every project it runs).
+    projects = reference_projects(stack)
+    pipeline = DeliveryPipeline(stack, "Delivery", source_bucket=source.bucket, **projects)
+    add_smoke_test(pipeline.pipeline, project)
+    # The reference parts acknowledge their own scoped grants (and the deploy action's rights on
+    # the one stack it deploys); the learner's construct does its own.
+    for part in (source, app, pipeline, *projects.values()):
+        acknowledge_scoped_grants(part, reason="reference pipeline: CDK grant scoped to one resource",
+                                  name_prefixes=[f":stack/{APPLICATION_STACK}/"])
     if app.function.role is not None:
         acknowledge_managed_policy(
             app.function.role, "AWSLambdaBasicExecutionRole", reason="logs-only execution policy"

@@ -23,8 +23,8 @@ def harness(stack: Any, cls: type) -> None:
     AuditTrail(stack, "Audit", source_bucket=ref["source"], encryption_key=key,
                access_logs=ref["access_logs"])
     alerts = sns.Topic(stack, "Alerts", master_key=key, enforce_ssl=True)
-    by_name = {"Build": projects["build_project"], "Tests": projects["test_project"],
-               "Deploy": projects["deploy_project"]}
+    by_name = {"Build": projects["build_project"], "Synth": projects["synth_project"],
+               "Tests": projects["test_project"]}
     cls(stack, "Monitoring", pipeline=ref["pipeline"], projects=by_name, function=app.function,
         alarm_topic=alerts)
 

@@ -11,9 +11,9 @@ def harness(stack: Any, cls: type) -> None:
     from solutions.codebuild_configuration import (
         NodeProject,
         build_spec_for_build,
-        build_spec_for_deploy,
+        build_spec_for_synth,
     )
-    from solutions.incomplete_pipeline_stages import DeliveryPipeline
+    from solutions.incomplete_pipeline_stages import APPLICATION_STACK, DeliveryPipeline
     from solutions.s3_source_bucket import SourceBucket
 
     tests = cls(stack, "UnitTests")
@@ -25,8 +25,9 @@ def harness(stack: Any, cls: type) -> None:
         "Delivery",
         source_bucket=SourceBucket(stack, "Source").bucket,
         build_project=NodeProject(stack, "Build", build_spec=build_spec_for_build()).project,
+        synth_project=NodeProject(stack, "Synth",
+                                  build_spec=build_spec_for_synth(APPLICATION_STACK)).project,
         test_project=project,
-        deploy_project=NodeProject(stack, "Deploy", build_spec=build_spec_for_deploy()).project,
     )
 
 

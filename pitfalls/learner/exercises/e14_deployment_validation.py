@@ -9,11 +9,15 @@ from pitfalls.learner.exercises.harness import reference_alias
 
 
 def harness(stack: Any, cls: type) -> None:
-    """The reference pipeline, with a deploy action that goes through the learner's group."""
-    from solutions.codebuild_configuration import NodeProject, build_spec_for_build
+    """The reference pipeline, whose deploy (CloudFormation, updating this stack's alias) goes
+    through the learner's group; their smoke test after it."""
+    from solutions.codebuild_configuration import (
+        NodeProject,
+        build_spec_for_build,
+        build_spec_for_synth,
+    )
     from solutions.deployment_validation import add_smoke_test
-    from solutions.iam_least_privilege import DeployProject
-    from solutions.incomplete_pipeline_stages import DeliveryPipeline
+    from solutions.incomplete_pipeline_stages import APPLICATION_STACK, DeliveryPipeline
     from solutions.lambda_runtime import ApplicationFunction
     from solutions.s3_source_bucket import SourceBucket
     from solutions.test_integration import UnitTests
@@ -26,22 +30,14 @@ def harness(stack: Any, cls: type) -> None:
         raise AttributeError(
             "your ValidatedDeployment must set self.deployment_group to its LambdaDeploymentGroup"
         )
-    hook = getattr(validation, "pre_traffic_hook", None)
-    deploy = DeployProject(
-        stack,
-        "Deploy",
-        function=app.function,
-        alias=alias,
-        deployment_group=group,
-        pre_traffic_hook=hook,
-    )
     pipeline = DeliveryPipeline(
         stack,
         "Delivery",
         source_bucket=SourceBucket(stack, "Source").bucket,
         build_project=NodeProject(stack, "Build", build_spec=build_spec_for_build()).project,
+        synth_project=NodeProject(stack, "Synth",
+                                  build_spec=build_spec_for_synth(APPLICATION_STACK)).project,
         test_project=UnitTests(stack, "Tests").project,
-        deploy_project=deploy.project,
     ).pipeline
     smoke_test = getattr(validation, "smoke_test", None)
     if smoke_test is not None:
@@ -84,7 +80,8 @@ register(
             "deployment_config=..., auto_rollback=codedeploy.AutoRollbackConfig("
             "deployment_in_alarm=True)); self.pre_traffic_hook = PreTrafficHook(self, 'Hook', "
             "alias=alias, deployment_group=self.deployment_group).function; self.smoke_test = "
-            "SmokeTest(self, 'SmokeTest', alias=alias).project (all from "
+            "SmokeTest(self, 'SmokeTest', function=alias.version.lambda_, "
+            "alias_name=alias.alias_name).project (all from "
             "solutions.deployment_validation).",
         ),
         solution="solutions.deployment_validation:ValidatedDeployment",

@@ -8,18 +8,20 @@ from pitfalls.templates.template import Template
 
 
 def reference_projects(stack: Any, encryption_key: Any = None) -> dict[str, Any]:
-    """Build, test and deploy projects from solutions/, as keyword arguments for a pipeline."""
+    """Build, synth and test projects from solutions/, as keyword arguments for a pipeline
+    (`DeliveryPipeline`, which deploys through CloudFormation)."""
     from solutions.codebuild_configuration import (
         NodeProject,
         build_spec_for_build,
-        build_spec_for_deploy,
+        build_spec_for_synth,
         build_spec_for_tests,
     )
+    from solutions.incomplete_pipeline_stages import APPLICATION_STACK
 
     specs = {
         "build_project": ("Build", build_spec_for_build()),
+        "synth_project": ("Synth", build_spec_for_synth(APPLICATION_STACK)),
         "test_project": ("Tests", build_spec_for_tests()),
-        "deploy_project": ("Deploy", build_spec_for_deploy()),
     }
     return {
         arg: NodeProject(stack, id, build_spec=spec, encryption_key=encryption_key).project

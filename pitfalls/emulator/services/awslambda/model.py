@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from typing import Any
+from typing import Any, cast
 
 from moto.awslambda.exceptions import (
     FunctionAlreadyExists,
@@ -15,7 +15,7 @@ from moto.iam.exceptions import NotFoundException as IAMNotFound
 from moto.iam.models import iam_backends
 
 from pitfalls.emulator.cloudformation.errors import InvalidProperty, UnsupportedProperty
-from pitfalls.emulator.cloudformation.resource import Resource, register, tags_dict
+from pitfalls.emulator.cloudformation.resource import Resource, register, tag_list, tags_dict
 from pitfalls.emulator.cloudformation.update_policies import carry_out
 from pitfalls.emulator.inline_code import inline_file_name, inline_zip
 
@@ -45,6 +45,7 @@ class Function(Resource):
     ATTRIBUTES = ("Arn",)
     REF = "function name"
     READ_BACK = "GetFunction, GetFunctionConfiguration, ListTags"
+    WRITE_ONLY = ("Code/S3Bucket", "Code/S3Key", "Code/ZipFile")
 
     @classmethod
     def check(cls, props: dict[str, Any]) -> None:
@@ -134,6 +135,19 @@ class Function(Resource):
     def attribute(self, name: str) -> Any:
         return self._fn().function_arn
 
+    def actual(self) -> dict[str, Any] | None:
+        try:
+            fn = self._fn()
+        except UnknownFunctionException:
+            return None
+        cfg = fn.get_configuration()
+        out = {k: cfg.get(k) for k in ("FunctionName",) + CONFIG_KEYS}
+        out.update(Environment={"Variables": dict((cfg.get("Environment") or {}).get(
+            "Variables") or {})}, LoggingConfig=cfg.get("LoggingConfig") or {},
+            Architectures=cfg.get("Architectures"), TracingConfig=cfg.get("TracingConfig"),
+            Tags=tag_list(fn.tags))
+        return out
+
 
 @register
 class Version(Resource):
@@ -166,6 +180,17 @@ class Version(Resource):
 
     def attribute(self, name: str) -> Any:
         return self.version if name == "Version" else self.physical_id.rsplit(":", 1)[0]
+
+    def actual(self) -> dict[str, Any] | None:
+        try:
+            version = lam(self.account_id, self.region).get_function(self.function_name,
+                                                                     self.version)
+        except UnknownFunctionException:
+            return None
+        cfg = version.get_configuration()
+        return {"FunctionName": self.props["FunctionName"] if cfg.get("FunctionName") in (
+                    self.props["FunctionName"], self.function_name) else cfg.get("FunctionName"),
+                "Description": cfg.get("Description", ""), "CodeSha256": cfg.get("CodeSha256")}
 
 
 @register
@@ -243,3 +268,19 @@ class Alias(Resource):
 
     def attribute(self, name: str) -> Any:
         return self.physical_id
+
+    def actual(self) -> dict[str, Any] | None:
+        p = self.props
+        try:
+            alias = lam(self.account_id, self.region).get_alias(p["Name"], p["FunctionName"])
+        except (UnknownFunctionException, UnknownAliasException):
+            return None
+        routing: dict[str, Any] = cast(dict[str, Any], alias.routing_config or {})
+        weights = routing.get("AdditionalVersionWeights") or {}
+        out: dict[str, Any] = {"FunctionName": p["FunctionName"], "Name": alias.name,
+               "FunctionVersion": str(alias.function_version),
+               "Description": alias.description or ""}
+        if weights or "RoutingConfig" in p:
+            out["RoutingConfig"] = {"AdditionalVersionWeights": [
+                {"FunctionVersion": v, "FunctionWeight": w} for v, w in sorted(weights.items())]}
+        return out

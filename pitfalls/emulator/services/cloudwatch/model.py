@@ -8,7 +8,7 @@ from typing import Any
 from moto.cloudwatch.models import CloudWatchBackend, cloudwatch_backends
 
 from pitfalls.emulator.cloudformation.errors import InvalidProperty
-from pitfalls.emulator.cloudformation.resource import Resource, as_bool, register
+from pitfalls.emulator.cloudformation.resource import Resource, as_bool, register, tag_list
 
 
 def cloudwatch(account_id: str, region: str) -> CloudWatchBackend:
@@ -65,6 +65,27 @@ class Alarm(Resource):
 
     def attribute(self, name: str) -> Any:
         return cloudwatch(self.account_id, self.region).alarms[self.name].alarm_arn
+
+    def actual(self) -> dict[str, Any] | None:
+        b = cloudwatch(self.account_id, self.region)
+        a = b.alarms.get(self.name)
+        if a is None:
+            return None
+        out: dict[str, Any] = {
+            "AlarmName": a.name, "AlarmDescription": a.description or "",
+            "MetricName": a.metric_name, "Namespace": a.namespace, "Statistic": a.statistic,
+            "ExtendedStatistic": a.extended_statistic, "Period": a.period,
+            "EvaluationPeriods": a.evaluation_periods, "DatapointsToAlarm": a.datapoints_to_alarm,
+            "Threshold": a.threshold, "ComparisonOperator": a.comparison_operator,
+            "Dimensions": [{"Name": d.name, "Value": d.value} for d in a.dimensions],
+            "TreatMissingData": a.treat_missing_data, "Unit": a.unit,
+            "ActionsEnabled": a.actions_enabled, "AlarmActions": list(a.alarm_actions or []),
+            "OKActions": list(a.ok_actions or []),
+            "InsufficientDataActions": list(a.insufficient_data_actions or []),
+            "EvaluateLowSampleCountPercentile": a.evaluate_low_sample_count_percentile,
+            "Tags": tag_list(b.list_tags_for_resource(a.alarm_arn)),
+        }
+        return {k: v for k, v in out.items() if v is not None}
 
 
 @register

@@ -28,7 +28,9 @@ working directory carry over from one command to the next, as in buildspec versi
 Isolation (`sandbox`): a fresh workspace per build, deleted afterwards; an environment built
 from nothing, with HOME in the workspace, the emulator's endpoint and fake credentials. The
 project's TimeoutInMinutes runs on the emulator's clock (`clock`): at PITFALLS_EMULATOR_CLOCK=60
-a 15-minute timeout is 15 real seconds.
+a 15-minute timeout is 15 real seconds, but never less than PITFALLS_EMULATOR_BUILD_GRACE_SECONDS
+(default 120) nor more than the 15 real minutes: the commands' work is real, and a machine busy
+with other work must not time out a build that AWS would let finish.
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ from pitfalls.emulator.moto_patch import replaces
 from pitfalls.emulator.sandbox import child_env, workspace
 from pitfalls.emulator.services.codebuild import reports
 from pitfalls.emulator.services.codebuild.buildspec import Buildspec, BuildspecError, Files, Phase, parse
+from pitfalls.emulator.settings import BUILD_GRACE_SECONDS
 
 PHASE_NAMES = {"install": "INSTALL", "pre_build": "PRE_BUILD", "build": "BUILD",
                "post_build": "POST_BUILD"}
@@ -268,7 +271,9 @@ class Build:
         for queued in ("SUBMITTED", "QUEUED"):
             self._enter(queued)
             self._leave("SUCCEEDED")
-        self._deadline = time.monotonic() + clock.real(self.timeout_minutes * 60)
+        configured = self.timeout_minutes * 60
+        self._deadline = time.monotonic() + min(
+            configured, max(clock.real(configured), BUILD_GRACE_SECONDS))
         if self._phase("PROVISIONING", self._check_environment):
             self._finish("FAILED")
             return

@@ -10,7 +10,7 @@ from moto.codedeploy.models import CodeDeployBackend, codedeploy_backends
 
 from pitfalls.emulator.cloudformation.api_shape import to_api
 from pitfalls.emulator.cloudformation.errors import InvalidProperty, UnsupportedProperty
-from pitfalls.emulator.cloudformation.resource import Resource, as_bool, register
+from pitfalls.emulator.cloudformation.resource import Resource, as_bool, register, tag_list
 from pitfalls.emulator.cloudformation.update_policies import carried_out_by
 
 
@@ -44,6 +44,16 @@ class Application(Resource):
         b = codedeploy(self.account_id, self.region)
         b.applications.pop(self.name, None)
         b.deployment_groups.pop(self.name, None)
+
+    def actual(self) -> dict[str, Any] | None:
+        b = codedeploy(self.account_id, self.region)
+        app = b.applications.get(self.name)
+        if app is None:
+            return None
+        return {"ApplicationName": app.application_name,
+                "ComputePlatform": app.compute_platform,
+                "Tags": tag_list(b.tagger.list_tags_for_resource(
+                    b._application_arn(self.name))["Tags"])}
 
 
 @register
@@ -98,6 +108,30 @@ class DeploymentGroup(Resource):
         # moto has no DeleteDeploymentGroup.
         groups = codedeploy(self.account_id, self.region).deployment_groups
         groups.get(self.props["ApplicationName"], {}).pop(self.name, None)
+
+    def actual(self) -> dict[str, Any] | None:
+        groups = codedeploy(self.account_id, self.region).deployment_groups
+        group = groups.get(self.props["ApplicationName"], {}).get(self.name)
+        if group is None:
+            return None
+        alarms = cast(dict[str, Any], group.alarm_configuration or {})
+        rollback = cast(dict[str, Any], group.auto_rollback_configuration or {})
+        out: dict[str, Any] = {
+            "ApplicationName": self.props["ApplicationName"], "DeploymentGroupName": self.name,
+            "ServiceRoleArn": group.service_role_arn,
+            "DeploymentConfigName": group.deployment_config_name,
+            "AlarmConfiguration": {
+                "Enabled": bool(alarms.get("enabled")),
+                "IgnorePollAlarmFailure": bool(alarms.get("ignorePollAlarmFailure")),
+                "Alarms": [{"Name": a["name"]} for a in alarms.get("alarms") or []]},
+            "AutoRollbackConfiguration": {"Enabled": bool(rollback.get("enabled")),
+                                          "Events": list(rollback.get("events") or [])},
+        }
+        style = cast(dict[str, Any], group.deployment_style or {})
+        if style:
+            out["DeploymentStyle"] = {"DeploymentType": style.get("deploymentType"),
+                                      "DeploymentOption": style.get("deploymentOption")}
+        return out
 
 
 @carried_out_by("CodeDeployLambdaAliasUpdate")

@@ -12,6 +12,7 @@ from pitfalls.emulator.cloudformation.resource import (
     as_json_text,
     random_suffix,
     register,
+    tag_list,
     tags_dict,
 )
 
@@ -120,6 +121,25 @@ class Role(Resource):
         role = self.backend.get_role(self.name)
         return role.arn if name == "Arn" else role.id
 
+    def actual(self) -> dict[str, Any] | None:
+        try:
+            role = self.backend.get_role(self.name)
+        except NotFoundException:
+            return None
+        out: dict[str, Any] = {
+            "RoleName": role.name, "AssumeRolePolicyDocument": role.assume_role_policy_document,
+            "ManagedPolicyArns": sorted(role.managed_policies), "Path": role.path,
+            "Description": role.description or "",
+            "Policies": [{"PolicyName": n, "PolicyDocument": d}
+                         for n, d in sorted(role.policies.items())
+                         if n in {x["PolicyName"] for x in self.props.get("Policies", [])}],
+            "Tags": tag_list(role.tags)}
+        if role.max_session_duration:
+            out["MaxSessionDuration"] = role.max_session_duration
+        if role.permissions_boundary_arn:
+            out["PermissionsBoundary"] = role.permissions_boundary_arn
+        return out
+
 
 @register
 class Policy(Resource):
@@ -157,6 +177,22 @@ class Policy(Resource):
 
     def destroy(self) -> None:
         self._remove(self.props["PolicyName"], self.props.get("Roles", []))
+
+    def actual(self) -> dict[str, Any] | None:
+        """The roles that still hold the inline policy, and its document (the first role's)."""
+        b, name = iam(self.account_id, self.partition), self.props["PolicyName"]
+        holding = []
+        for role_name in self.props.get("Roles", []):
+            try:
+                role = b.get_role(role_name)
+            except NotFoundException:
+                continue
+            if name in role.policies:
+                holding.append(role)
+        if not holding:
+            return None
+        return {"PolicyName": name, "PolicyDocument": holding[0].policies[name],
+                "Roles": [r.name for r in holding]}
 
 
 @register

@@ -6,7 +6,7 @@ from typing import Any, cast
 
 from moto.logs.models import LogsBackend, logs_backends
 
-from pitfalls.emulator.cloudformation.resource import Resource, register, tags_dict
+from pitfalls.emulator.cloudformation.resource import Resource, register, tag_list, tags_dict
 
 RETENTION_DAYS = {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
                   2192, 2557, 2922, 3288, 3653}
@@ -63,6 +63,19 @@ class LogGroup(Resource):
 
     def destroy(self) -> None:
         logs(self.account_id, self.region).groups.pop(self.name, None)
+
+    def actual(self) -> dict[str, Any] | None:
+        b = logs(self.account_id, self.region)
+        group = b.groups.get(self.name)
+        if group is None:
+            return None
+        out: dict[str, Any] = {"LogGroupName": group.name,
+                               "Tags": tag_list(b.list_tags_for_resource(group.arn))}
+        if group.retention_in_days:
+            out["RetentionInDays"] = group.retention_in_days
+        if group.kms_key_id:
+            out["KmsKeyId"] = group.kms_key_id
+        return out
 
     def attribute(self, name: str) -> Any:
         # CloudFormation's Arn of a log group ends in ":*"

@@ -9,7 +9,13 @@ from moto.s3.exceptions import MissingBucket
 from moto.s3.models import S3Backend, s3_backends
 
 from pitfalls.emulator.cloudformation.errors import InvalidProperty, UnsupportedProperty
-from pitfalls.emulator.cloudformation.resource import Resource, as_bool, register, tags_dict
+from pitfalls.emulator.cloudformation.resource import (
+    Resource,
+    as_bool,
+    register,
+    tag_list,
+    tags_dict,
+)
 
 RULE_KEYS = {
     "Id", "Status", "Prefix", "ExpirationInDays", "ExpiredObjectDeleteMarker",
@@ -94,6 +100,15 @@ class Bucket(Resource):
     READ_BACK = "GetBucketVersioning, GetBucketEncryption, GetBucketLifecycleConfiguration, " \
                 "GetPublicAccessBlock, GetBucketOwnershipControls, GetBucketLogging, " \
                 "GetBucketTagging, GetBucketAcl"
+    # Of the schema's write-only properties, those this model honours (AccessControl: S3 shows
+    # grants, not the canned name; NoncurrentVersionExpirationInDays and the other legacy rule
+    # forms: S3 answers in the current ones).
+    WRITE_ONLY = ("AccessControl",
+                  "LifecycleConfiguration/Rules/*/NoncurrentVersionExpirationInDays",
+                  "LifecycleConfiguration/Rules/*/NoncurrentVersionTransition",
+                  "LifecycleConfiguration/Rules/*/Transition",
+                  "LifecycleConfiguration/Rules/*/ExpiredObjectDeleteMarker")
+    DRIFT_UNREAD = ("LifecycleConfiguration",)
 
     @classmethod
     def check(cls, props: dict[str, Any]) -> None:
@@ -227,6 +242,40 @@ class Bucket(Resource):
         if bucket.keys:
             raise InvalidProperty(f"The bucket you tried to delete is not empty ({self.name})")
         self.backend.delete_bucket(self.name)
+
+    def actual(self) -> dict[str, Any] | None:
+        """What S3 reports, for the properties drift detection compares here (not the lifecycle
+        rules: DRIFT_UNREAD)."""
+        try:
+            bucket = self.backend.get_bucket(self.name)
+        except MissingBucket:
+            return None
+        out: dict[str, Any] = {"BucketName": self.name,
+                               "Tags": tag_list(self.backend.get_bucket_tagging(self.name)["Tags"])}
+        if bucket.versioning_status:
+            out["VersioningConfiguration"] = {"Status": bucket.versioning_status}
+        if bucket.encryption:
+            rule = bucket.encryption.get("Rule", {})
+            entry: dict[str, Any] = {"ServerSideEncryptionByDefault": dict(
+                rule.get("ApplyServerSideEncryptionByDefault") or {})}
+            if "BucketKeyEnabled" in rule:
+                entry["BucketKeyEnabled"] = rule["BucketKeyEnabled"]
+            out["BucketEncryption"] = {"ServerSideEncryptionConfiguration": [entry]}
+        pab = bucket.public_access_block
+        if pab is not None:
+            out["PublicAccessBlockConfiguration"] = {
+                "BlockPublicAcls": pab.block_public_acls, "IgnorePublicAcls": pab.ignore_public_acls,
+                "BlockPublicPolicy": pab.block_public_policy,
+                "RestrictPublicBuckets": pab.restrict_public_buckets}
+        rule = bucket.ownership_rule
+        if rule:  # moto keeps what PutBucketOwnershipControls was given: here, the name
+            out["OwnershipControls"] = {"Rules": [{"ObjectOwnership": rule.get(
+                "ObjectOwnership") if isinstance(rule, dict) else rule}]}
+        if bucket.logging:
+            out["LoggingConfiguration"] = {
+                "DestinationBucketName": bucket.logging.get("TargetBucket"),
+                "LogFilePrefix": bucket.logging.get("TargetPrefix", "")}
+        return out
 
     def attribute(self, name: str) -> Any:
         return {
