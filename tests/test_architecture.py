@@ -30,6 +30,17 @@ def full() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
+def application() -> dict[str, Any]:
+    """The application stack the pipeline's Deploy action deploys through CloudFormation."""
+    from pitfalls.evidence.synth import synth_app
+    from solutions.hardcoded_environment import DeploymentConfig
+    from solutions.pipeline import ApplicationStack
+
+    return synth_app(lambda app: ApplicationStack(app, "A", config=DeploymentConfig("dev")),
+                     nag=False)["A"].template
+
+
+@pytest.fixture(scope="module")
 def diagram(full: dict[str, Any]) -> Diagram:
     return architecture(full)
 
@@ -82,16 +93,18 @@ def test_full_pipeline_actions_in_run_order_with_their_resources(
             assert diagram.has_edge(aid, a.project, "runs")
             image = full["Resources"][a.project]["Properties"]["Environment"]["Image"]
             assert image.removeprefix("aws/codebuild/") in text
-    # The deploy stage runs the deployment first and the smoke test after it.
+    # The deploy stage deploys the application stack through CloudFormation, then smoke-tests it.
     deploy = [a.name for a in actions if a.stage == "Deploy"]
     assert deploy == ["Deploy", "SmokeTest"]
-    assert text.index("Deploy [Build · CodeBuild]") < text.index("SmokeTest [Test · CodeBuild]")
+    assert text.index("Deploy [Deploy · CloudFormation]") < text.index("SmokeTest [Test · CodeBuild]")
+    assert "PipelinePitfalls-dev-App [CloudFormation stack, outside this template]" in text
 
 
-def test_full_pipeline_deploy_side(full: dict[str, Any], diagram: Diagram) -> None:
-    res = full["Resources"]
-    group = first(full, "AWS::CodeDeploy::DeploymentGroup")
-    alias = first(full, "AWS::Lambda::Alias")
+def test_application_release_side(application: dict[str, Any]) -> None:
+    diagram = architecture(application)
+    res = application["Resources"]
+    group = first(application, "AWS::CodeDeploy::DeploymentGroup")
+    alias = first(application, "AWS::Lambda::Alias")
     alarms = [ref_target(a["Name"]) for a in res[group]["Properties"]["AlarmConfiguration"]["Alarms"]]
     assert alarms
     for alarm in alarms:
@@ -103,9 +116,6 @@ def test_full_pipeline_deploy_side(full: dict[str, Any], diagram: Diagram) -> No
     function = ref_target(res[alias]["Properties"]["FunctionName"])
     assert diagram.has_edge(alias, str(version), "points to")
     assert diagram.has_edge(str(version), str(function), "version of")
-    # The pipeline's deploy action is what starts it.
-    pipeline = first(full, PIPELINE)
-    assert diagram.has_edge(f"{pipeline}/Deploy/Deploy", group, "deploys")
     # Drawn as arrows, not only listed.
     drawn = arrows(parse(diagram))
     assert any(group in s and set(map(str, alarms)) <= d for s, d in drawn)
@@ -114,8 +124,9 @@ def test_full_pipeline_deploy_side(full: dict[str, Any], diagram: Diagram) -> No
 
 
 def test_full_pipeline_failure_path(full: dict[str, Any], diagram: Diagram) -> None:
-    rule = first(full, "AWS::Events::Rule")
     topic = first(full, "AWS::SNS::Topic")
+    rule = next(lid for lid, body in full["Resources"].items()  # not the source bucket's rule
+                if body["Type"] == "AWS::Events::Rule" and topic in refs_in(body["Properties"]["Targets"]))
     sub = first(full, "AWS::SNS::Subscription")
     pipeline = first(full, PIPELINE)
     assert diagram.has_edge(pipeline, rule, "events")

@@ -3,10 +3,8 @@ CodePipeline API, and bounded waits on what the local AWS runs in the background
 
 from __future__ import annotations
 
-import io
 import json
 import time
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -106,12 +104,6 @@ def make_world(c: Clients, stack: str = "PipelineWorld") -> World:
     return World(c, {o["OutputKey"]: o["OutputValue"] for o in desc["Outputs"]})
 
 
-def zipped(files: dict[str, str]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as z:
-        for name, text in files.items():
-            z.writestr(name, text)
-    return out.getvalue()
 
 
 def action(category: str, provider: str, name: str, run_order: int = 1,
