@@ -376,8 +376,8 @@ class Callers:
 
     def table(self) -> Table:
         # Counts change from run to run; fixed widths keep the columns where they are.
-        rows = [[f"version {v}", f"{self.calls[(v, False)]:>6} calls",
-                 f"{self.calls[(v, True)]:>6} errors", self.first_error.get(v, "")]
+        rows = [[f"version {v}", f"{self.calls[(v, False)]:>6} call(s)",
+                 f"{self.calls[(v, True)]:>6} error(s)", self.first_error.get(v, "")]
                 for v in self.versions()]
         return Table(["ran on", "answered", "failed", "first error"], rows,
                      title=f"Calls through the {self.alias} alias while the release ran")

@@ -343,8 +343,16 @@ class Table:
     def _repr_html_(self) -> str:
         head = f"<div class='pp-h'>{html.escape(self.title)}</div>" if self.title else ""
         th = "".join(f"<th>{html.escape(str(h))}</th>" for h in self.header)
-        body = "".join(
-            "<tr>" + "".join(f"<td><code>{html.escape(str(c))}</code></td>" for c in r) + "</tr>"
-            for r in self.rows
-        )
+        body = "".join("<tr>" + "".join(f"<td>{table_cell(c)}</td>" for c in r) + "</tr>" for r in self.rows)
         return f"{STYLE}{head}<table class='pp-t'><tr>{th}</tr>{body}</table>"
+
+
+def table_cell(value: object) -> str:
+    """A name or value as code, a sentence as text, nothing as nothing (an empty code box reads
+    as debris); a short phrase such as "11.1 s" never splits over two lines."""
+    text = str(value).strip()
+    if not text:
+        return ""
+    if " " not in text:
+        return f"<code>{breakable(text)}</code>"
+    return html.escape(text).replace(" ", "&nbsp;") if len(text) <= 16 else html.escape(text)

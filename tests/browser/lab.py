@@ -177,9 +177,9 @@ def stop_left_emulators(home: Path) -> None:
     """Stop a local AWS that a notebook in this lab started and a failed test left running."""
     from pitfalls.emulator import process
 
-    for pid_file in (home / "tmp").glob("**/state/*"):
-        if pid_file.is_file():
-            process.stop(pid_file.parent)
+    # LocalAWS keeps its server's record in <tmp>/pitfalls-<name>-*/emulator/emulator.json.
+    for record in (home / "tmp").glob("**/emulator.json"):
+        process.stop(record.parent)
 
 
 @pytest.fixture(name="page")

@@ -33,8 +33,8 @@ from .pipelines import (
     stage,
     stage_states,
     wait_for,
-    zipped,
 )
+from .runtime_kit import zipped
 
 # An application stack: an SSM parameter holding the Version it was deployed with.
 APP = {
