@@ -349,10 +349,8 @@ class Table:
 
 def table_cell(value: object) -> str:
     """A name or value as code, a sentence as text, nothing as nothing (an empty code box reads
-    as debris); a short phrase such as "11.1 s" never splits over two lines."""
+    as debris)."""
     text = str(value).strip()
     if not text:
         return ""
-    if " " not in text:
-        return f"<code>{breakable(text)}</code>"
-    return html.escape(text).replace(" ", "&nbsp;") if len(text) <= 16 else html.escape(text)
+    return f"<code>{breakable(text)}</code>" if " " not in text else html.escape(text)
