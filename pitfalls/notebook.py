@@ -55,6 +55,7 @@ from pitfalls.evidence.snippets import (
     v1_requirements,
 )
 from pitfalls.evidence.synth import SynthError, SynthResult, synth, synth_app
+from pitfalls.learner.capstone import release_capstone
 from pitfalls.learner.doctor import check_environment
 from pitfalls.learner.exercise import hint, synth_in_harness
 from pitfalls.learner.exercise import load_ipython_extension as _load_exercise_magic
@@ -71,6 +72,7 @@ __all__ = [
     "compare_buildspecs", "compare_deployments", "drift_report", "evidence", "fresh_stack", "hint",
     "live_progress", "load_handler", "load_inline_handler", "nag_rules", "name_limits",
     "names_side_by_side", "outline", "physical_names", "project_buildspec", "reference_alias",
+    "release_capstone",
     "reference_projects", "refs_in", "requiring_tags", "resource_schema", "run_checks",
     "run_commands", "run_pytest", "runtime_lifecycle", "runtime_status", "show_code",
     "show_progress", "show_test", "stage_flow", "start_type_checker", "synth", "synth_app",

@@ -64,7 +64,7 @@ ESTIMATES: dict[int, tuple[int, int]] = {
     12: (15, 10),
     13: (10, 10),
     14: (15, 10),
-    FINAL: (25, 0),  # eight sections: deploy, read-back, release, bad release, rollback, destroy
+    FINAL: (25, 30),  # the releases, drift, destroy; then the capstone (seven defects, a release)
 }
 
 # The agendas: a notebook number, or (label, minutes) for a break or a wrap-up.
@@ -72,7 +72,9 @@ Slot = int | tuple[str, int]
 AGENDAS: dict[str, tuple[str, list[Slot]]] = {
     "half-day": (
         "09:00",
-        [0, 1, 7, 2, ("Break", 15), 3, 6, 8, FINAL, ("Questions, what to do next", 10)],
+        [0, 1, 7, 2, ("Break", 15), 3, 6, 8,
+         (f"{FINAL:02d} · The full pipeline (the capstone after the day)", ESTIMATES[FINAL][0]),
+         ("Questions, what to do next", 10)],
     ),
     "full-day": (
         "09:00",
@@ -193,6 +195,14 @@ def check_source(n: int, source: str, namespace: dict[str, Any]) -> Any:
     return grade(n, cls)
 
 
+def has_exercise(n: int) -> bool:
+    """Every scenario has an exercise; the final notebook has the capstone."""
+    from pitfalls.learner.exercise import EXERCISES, get
+
+    get(scenarios.numbers()[0])  # loads them all
+    return n in EXERCISES
+
+
 def outcomes(n: int) -> list[Outcome]:
     """The checker's message at the starter code and at each stop of scenario n."""
     base = notebook_namespace(n)
@@ -300,7 +310,7 @@ def blocks(times: dict[str, Any]) -> dict[str, str]:
     for n in numbers():
         out[f"objectives-{n:02d}"] = render_objectives(n)
         out[f"time-{n:02d}"] = render_time(n, times)
-        if n in scenarios.numbers():
+        if has_exercise(n):
             out[f"mistakes-{n:02d}"] = render_mistakes(n, outcomes(n))
     return out
 

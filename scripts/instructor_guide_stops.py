@@ -487,3 +487,38 @@ STOPS: dict[int, tuple[Stop, ...]] = {
         stop("a hook and a smoke test; no alarms", _IMPORTS, _after_group(_HOOK_LINE, _SMOKE_LINE)),
     ),
 }
+
+
+# --- the capstone: Sam's pipeline, at the end of the final notebook ------------------------------
+_SCOPED_DEPLOYER = (
+    """        deployer = iam.Role(
+            self,
+            "Deployer",
+            assumed_by=iam.ServicePrincipal("cloudformation.amazonaws.com"),
+            managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("AdministratorAccess")],
+        )
+""",
+    """        from solutions.iam_least_privilege import StackDeploymentRole
+        from solutions.pipeline import function_name
+
+        deployer = StackDeploymentRole(self, "Deployer", stack_name=app_stack,
+                                       function_names=[function_name(config)]).role
+""",
+)
+_VERSIONED = ("            server_access_logs_prefix=\"uploads/\",\n",
+              "            server_access_logs_prefix=\"uploads/\",\n            versioned=True,\n")
+_STAGED_TOPIC = ('topic_name="orders-alerts"', 'topic_name=config.name("alerts"), master_key=key')
+
+
+def _capstone_stops() -> tuple[Stop, ...]:
+    return (
+        stop("the deploy role scoped to the application stack; the rest as Sam wrote it",
+             _SCOPED_DEPLOYER),
+        stop("deploy role scoped, uploads versioned; the topic, its ARN and the trail as they were",
+             _SCOPED_DEPLOYER, _VERSIONED),
+        stop("deploy role, versioning, and the topic named by stage and encrypted; nobody "
+             "subscribed, the ARN typed in, no trail", _SCOPED_DEPLOYER, _VERSIONED, _STAGED_TOPIC),
+    )
+
+
+STOPS[15] = _capstone_stops()  # the final notebook's number (tests/test_instructor_guide.py)

@@ -60,7 +60,10 @@ def test_scratch_file_for_maintainers_runs(pfile: Path) -> None:
 
 def test_every_exercise_has_its_notebook() -> None:
     names = progress.exercises()
-    assert sorted(names) == list(scenarios.numbers())
+    from pitfalls.learner.exercise import EXERCISES, get
+
+    get(scenarios.final().number)  # the capstone is an exercise too
+    assert sorted(names) == [*scenarios.numbers(), scenarios.final().number] == sorted(EXERCISES)
     for n, name in names.items():
         assert name.startswith(f"{n:02d}_") and (NOTEBOOKS / f"{name}.ipynb").is_file(), name
 

@@ -67,10 +67,11 @@ def scratch(name: str = "progress") -> Iterator[Path]:
 
 
 def exercises() -> dict[int, str]:
-    """Scenario number -> notebook name (without .ipynb), from the scenario registry."""
-    from pitfalls.scenarios import scenarios
+    """Exercise number -> notebook name (without .ipynb), from the scenario registry: every
+    scenario's, and the final notebook's capstone."""
+    from pitfalls.scenarios import final, scenarios
 
-    return {s.number: s.stem for s in scenarios()}
+    return {**{s.number: s.stem for s in scenarios()}, final().number: final().stem}
 
 
 @dataclass

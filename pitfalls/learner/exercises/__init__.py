@@ -13,3 +13,5 @@ import pkgutil
 for _mod in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
     if _mod.name.startswith("e") and _mod.name[1:3].isdigit():
         importlib.import_module(f"{__name__}.{_mod.name}")
+# The final notebook's capstone: an exercise too, but not a scenario (its file name says so).
+importlib.import_module(f"{__name__}.capstone")
