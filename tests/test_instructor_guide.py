@@ -22,8 +22,9 @@ def test_committed_guide_is_up_to_date() -> None:
     assert guide.GUIDE.read_text() == guide.render(), "stale: run python scripts/instructor_guide.py"
 
 
-def test_every_scenario_has_half_fixes_and_each_changes_the_code() -> None:
-    assert sorted(STOPS) == list(scenarios.numbers())
+def test_every_exercise_has_half_fixes_and_each_changes_the_code() -> None:
+    """Every scenario's exercise, and the final notebook's capstone."""
+    assert sorted(STOPS) == [*scenarios.numbers(), scenarios.final().number]
     for n, stops in STOPS.items():
         assert len(stops) >= 3, f"scenario {n}: fewer than three typical stops"
         start = guide.starter(n)

@@ -162,21 +162,23 @@ def test_table_text_and_html(pfile: Path) -> None:
     p = show_progress()
     text = repr(p)
     lines = text.splitlines()
-    assert len(lines) == 1 + 14 + 1
+    total = len(progress.exercises())  # the scenarios' exercises and the capstone
+    assert len(lines) == 1 + total + 1
     assert lines[1].split()[:3] == ["01", "01_incomplete_pipeline_stages", "passed"]
     assert lines[2].split() == ["02", "02_iam_least_privilege", "not", "yet", "2"]
     assert lines[3].split() == ["03", "03_hardcoded_environment", "not", "attempted", "0"]
-    assert lines[-1] == "1 of 14 passed."
+    assert lines[-1] == f"1 of {total} passed."
+    assert lines[-2].split()[:2] == [f"{scenarios.final().number:02d}", scenarios.final().stem]
     html = p._repr_html_()
-    assert "<a href='01_incomplete_pipeline_stages.ipynb'>" in html and "1 of 14 passed." in html
-    assert html.count("<tr>") == 15
+    assert "<a href='01_incomplete_pipeline_stages.ipynb'>" in html and f"1 of {total} passed." in html
+    assert html.count("<tr>") == 1 + total
 
 
 def test_show_progress_of_a_corrupt_file_warns_and_leaves_it(
         pfile: Path, capsys: pytest.CaptureFixture[str]) -> None:
     pfile.parent.mkdir(parents=True)
     pfile.write_text("{")
-    assert repr(show_progress()).endswith("0 of 14 passed.")
+    assert repr(show_progress()).endswith(f"0 of {len(progress.exercises())} passed.")
     assert "is not valid JSON" in capsys.readouterr().err
     assert pfile.read_text() == "{"
 
