@@ -58,13 +58,15 @@ def main() -> int:
     print("   architecture diagram (notebook 15):", fmt(timed(lambda: architecture(tpl.data), 10)))
 
     print("== exercise check latency (warm kernel)")
+    from pitfalls import scenarios
     from pitfalls.learner.exercise import EXERCISES, get, grade
 
     get(1)  # loads every exercise module
     for n in sorted(EXERCISES):
         cls = get(n).answer_class()  # a variant's reference answer: its own requirements run too
         grade(n, cls)
-        print(f"   scenario {n:02d}:", fmt(timed(lambda: grade(n, cls), 10)))  # noqa: B023
+        label = f"scenario {n:02d}" if n in scenarios.numbers() else f"capstone ({n:02d})"
+        print(f"   {label}:", fmt(timed(lambda: grade(n, cls), 10)))  # noqa: B023
 
     print("== python -m pitfalls check on hostile input (whole process; refused, exit 2)")
     from tests.hostile_inputs import HOSTILE
