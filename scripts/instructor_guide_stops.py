@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pitfalls import scenarios
+
 
 @dataclass(frozen=True)
 class Stop:
@@ -521,4 +523,4 @@ def _capstone_stops() -> tuple[Stop, ...]:
     )
 
 
-STOPS[15] = _capstone_stops()  # the final notebook's number (tests/test_instructor_guide.py)
+STOPS[scenarios.final().number] = _capstone_stops()
