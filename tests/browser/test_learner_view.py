@@ -1,6 +1,6 @@
 """The course as a learner sees it, in JupyterLab in a real Chromium: the committed notebooks as
-they open (before anything runs), an exercise worked through as a learner would, and notebook
-15's deploy showing its progress while it runs.
+they open (before anything runs), an exercise worked through as a learner would, notebook
+15's deploy showing its progress while it runs, and its capstone fixed and released.
 
 Screenshots for the reader are kept in tests/browser/screenshots/ (gitignored), with a
 FAILED-<test>.png of the page for any test that fails.
@@ -229,6 +229,34 @@ def test_deploy_shows_progress_as_it_comes(page: Any, lab: Lab) -> None:
     assert "cdk deploy:" not in final  # the live display is emptied; the summary stays
     # The notebook's local AWS stops when the lab fixture shuts the kernel down: LocalAWS
     # registers its stop with atexit (notebook 15 stops it in its destroy cell).
+
+
+def test_capstone_as_a_learner(page: Any, lab: Lab) -> None:
+    """Sam's pipeline as shipped, then the answer pasted from the last hint: it passes, and the
+    release cell deploys it and follows its pipeline to a released function."""
+    n = scenarios.final().number
+    open_notebook(page, lab, "15_full_pipeline.ipynb")
+    run_cell(page, cell_index(page, "setup"))
+    cell = cell_index(page, "exercise")
+    page.locator(".jp-Cell").nth(cell).scroll_into_view_if_needed()
+    run_cell(page, cell)
+    out = output_text(page, cell)
+    assert "Not yet" in out and "starter code as shipped" in out, out
+    keep_screenshot(page, "15-capstone-starter")
+    type_into_cell(page, cell, get(n).solution_cell().strip())
+    run_cell(page, cell)
+    out = output_text(page, cell)
+    assert "All checks pass" in out, out
+    release = cell + 2  # the markdown that explains it, then the release cell
+    assert "release_capstone(" in page.evaluate(
+        f"() => {JS_NOTEBOOK}.widgets[{release}].model.sharedModel.getSource()")
+    run_cell(page, release, wait=False)
+    wait_idle(page, release, timeout=900)
+    out = output_text(page, release)
+    assert "Released:" in out and "Succeeded" in out, out
+    page.locator(".jp-Cell").nth(release).scroll_into_view_if_needed()
+    keep_screenshot(page, "15-capstone-released")
+    assert recorded(lab)[f"{n:02d}"]["passed"] is True
 
 
 def test_no_screenshot_dir_in_git() -> None:
