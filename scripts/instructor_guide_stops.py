@@ -165,6 +165,7 @@ _TICKET = (
 
 # --- 08 · versioning and rollback -----------------------------------------------------------------
 _CURRENT = ("version=function.latest_version", "version=function.current_version")
+_STABLE = ('alias_name="live"', 'alias_name="stable"')  # the ticket's alias
 
 
 def _group(config: str, alarms: bool, rollback: bool) -> tuple[str, str]:
@@ -435,11 +436,14 @@ STOPS: dict[int, tuple[Stop, ...]] = {
         stop("the alias on current_version; no deployment group", _CURRENT),
         stop("a deployment group, all at once, no alarm, no rollback",
              _CURRENT, _group("ALL_AT_ONCE", alarms=False, rollback=False)),
-        stop("a canary deployment group, no alarm, no rollback",
-             _CURRENT, _group("CANARY_10_PERCENT_5_MINUTES", alarms=False, rollback=False)),
-        stop("a canary group with an alarm; auto_rollback left out "
+        stop("the notebook's GradualRelease: a canary group with alarm and rollback, through live",
+             _CURRENT, _group("CANARY_10_PERCENT_5_MINUTES", alarms=True, rollback=True)),
+        stop("the ticket's linear shift with alarm and rollback; the alias still named live",
+             _CURRENT, _group("LINEAR_10_PERCENT_EVERY_1_MINUTE", alarms=True, rollback=True)),
+        stop("the ticket's alias and linear shift with an alarm; auto_rollback left out "
              "(CDK's default rolls back on failure and alarm)",
-             _CURRENT, _group("CANARY_10_PERCENT_5_MINUTES", alarms=True, rollback=False)),
+             _CURRENT, _group("LINEAR_10_PERCENT_EVERY_1_MINUTE", alarms=True, rollback=False),
+             _STABLE),
     ),
     9: (
         stop("the Environment tag added; the names unchanged", _TAG_ENV),
