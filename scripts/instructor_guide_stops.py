@@ -300,7 +300,7 @@ _ONE_ALARM = (
 )
 
 
-def _alarms(actions: bool, grant: bool) -> tuple[str, str]:
+def _alarms(actions: bool, grant: bool, latency: str = "") -> tuple[str, str]:
     act = "            a.add_alarm_action(cloudwatch_actions.SnsAction(alarm_topic))\n" if actions else ""
     body = (
         "        metrics = {\n"
@@ -310,10 +310,24 @@ def _alarms(actions: bool, grant: bool) -> tuple[str, str]:
         "        for name, metric in metrics.items():\n"
         "            a = metric.create_alarm(self, name, threshold=1, evaluation_periods=1)\n" + act
     )
+    if latency:
+        heard = "        latency.add_alarm_action(cloudwatch_actions.SnsAction(alarm_topic))\n"
+        body += latency + (heard if actions else "")
     if grant:
         body += '        alarm_topic.grant_publish(iam.ServicePrincipal("cloudwatch.amazonaws.com"))\n'
     return _ONE_ALARM, body
 
+
+# The ticket's latency alarm: as a first try (the metric's defaults), then as the ticket words it.
+_AVERAGE_LATENCY = (
+    '        latency = function.metric_duration().create_alarm(self, "Latency", threshold=3000, '
+    "evaluation_periods=1)\n"
+)
+_P99_LATENCY = (
+    '        latency = function.metric_duration(statistic="p99", period=Duration.minutes(1))'
+    ".create_alarm(\n"
+    '            self, "Latency", threshold=3000, evaluation_periods=3, datapoints_to_alarm=3)\n'
+)
 
 _ALARM_ACTION = (
     _ONE_ALARM,
@@ -477,6 +491,10 @@ STOPS: dict[int, tuple[Stop, ...]] = {
              _alarms(actions=False, grant=False)),
         stop("every alarm with an SNS action; CloudWatch not allowed to publish",
              _alarms(actions=True, grant=False)),
+        stop("the notebook's alarms, heard; a latency alarm on the average over 5 minutes",
+             _alarms(actions=True, grant=True, latency=_AVERAGE_LATENCY)),
+        stop("the notebook's alarms and the ticket's p99 over 3 of 3 minutes; missing data left "
+             "to CloudWatch's default", _alarms(actions=True, grant=True, latency=_P99_LATENCY)),
     ),
     13: (
         stop("`|| true` removed; no report, no coverage gate", _NO_OR_TRUE),
