@@ -360,6 +360,23 @@ _NODE_TEST = (
     '--experimental-test-coverage --test-coverage-lines=80"',
 )
 _NODE_TEST_PIPED = (_NODE_TEST[0], _NODE_TEST[1][:-1] + ' | tee test.log"')
+# The ticket: coverage as Cobertura in a CODE_COVERAGE group, written by c8, gated at 85 %.
+_C8 = (
+    '"npm test"',
+    '"npx --yes c8@12.0.0 --check-coverage --lines=85 --reporter=cobertura --reports-dir=coverage '
+    'node --test --test-reporter=junit --test-reporter-destination=reports/junit.xml"',
+)
+_COVERAGE_GROUP = (
+    _REPORT_GROUP[1],
+    _REPORT_GROUP[1] + '        coverage = codebuild.ReportGroup(\n'
+    '            self, "Coverage", type=codebuild.ReportGroupType.CODE_COVERAGE)\n',
+)
+_COVERAGE_REPORTS = (
+    '"file-format": "JUNITXML"}},\n',
+    '"file-format": "JUNITXML"},\n'
+    '                    coverage.report_group_arn: {"files": ["cobertura-coverage.xml"], '
+    '"base-directory": "coverage", "file-format": "COBERTURAXML"}},\n',
+)
 
 # --- 14 · deployment validation -------------------------------------------------------------------
 _IMPORTS = (
@@ -502,6 +519,10 @@ STOPS: dict[int, tuple[Stop, ...]] = {
              _NO_OR_TRUE, _REPORT_GROUP, _REPORTS),
         stop("report group granted, node --test with a coverage gate, piped into tee",
              _NO_OR_TRUE, _NODE_TEST_PIPED, _REPORT_GROUP, _REPORTS, _GRANT),
+        stop("the notebook's UnitTests: JUnit granted, node --test gated at 80 %; no coverage report",
+             _NO_OR_TRUE, _NODE_TEST, _REPORT_GROUP, _REPORTS, _GRANT),
+        stop("c8 at 85 % and a Cobertura report in a CODE_COVERAGE group; only the JUnit group granted",
+             _NO_OR_TRUE, _C8, _REPORT_GROUP, _COVERAGE_GROUP, _REPORTS, _COVERAGE_REPORTS, _GRANT),
     ),
     14: (
         stop("alarms and rollback on alarm; no hook, no smoke test", _IMPORTS, _ALARMS),
