@@ -398,6 +398,19 @@ _HOOK_LINE = (
 _SMOKE_LINE = ('        self.smoke_test = SmokeTest(self, "SmokeTest", function=alias.version.lambda_,\n'
                '                                    alias_name=alias.alias_name).project\n')
 
+# The ticket's post-traffic hook, registered, but given the report call on every group.
+_POST_HOOK_WIDE = (
+    "        from aws_cdk import aws_iam as iam\n"
+    "        from aws_cdk import aws_lambda as lambda_\n\n"
+    "        from solutions.deployment_validation import PRE_TRAFFIC_HOOK_CODE\n\n"
+    '        post = lambda_.Function(self, "PostHook", runtime=lambda_.Runtime.NODEJS_24_X,\n'
+    '                                handler="index.handler",\n'
+    "                                code=lambda_.Code.from_inline(PRE_TRAFFIC_HOOK_CODE))\n"
+    '        post.add_to_role_policy(iam.PolicyStatement(actions=["codedeploy:*"], resources=["*"]))\n'
+    "        self.deployment_group.add_post_hook(post)\n"
+    "        self.post_traffic_hook = post\n"
+)
+
 
 def _after_group(*lines: str) -> tuple[str, str]:
     return _END, _END + "".join(lines)
@@ -528,5 +541,9 @@ STOPS: dict[int, tuple[Stop, ...]] = {
         stop("alarms and rollback on alarm; no hook, no smoke test", _IMPORTS, _ALARMS),
         stop("alarms, and a pre-traffic hook; no smoke test", _IMPORTS, _ALARMS, _after_group(_HOOK_LINE)),
         stop("a hook and a smoke test; no alarms", _IMPORTS, _after_group(_HOOK_LINE, _SMOKE_LINE)),
+        stop("the notebook's ValidatedDeployment: hook, alarms, smoke test; no post-traffic hook",
+             _IMPORTS, _ALARMS, _after_group(_HOOK_LINE, _SMOKE_LINE)),
+        stop("a post-traffic hook too, its role allowed codedeploy:* on every resource",
+             _IMPORTS, _ALARMS, _after_group(_HOOK_LINE, _POST_HOOK_WIDE, _SMOKE_LINE)),
     ),
 }
