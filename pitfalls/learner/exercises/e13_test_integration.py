@@ -62,7 +62,7 @@ def coverage_report(t: Template) -> list[tuple[str, str]]:
         for key, report in reports.items():
             group = report_group_ref(key)
             ours = t.type_of(group) == "AWS::CodeBuild::ReportGroup"
-            kind = str(t.props(group).get("Type", "TEST")) if ours else ""
+            kind = str(t.props(str(group)).get("Type", "TEST")) if ours else ""
             fmt = str(report.get("file-format", "JUNITXML")) if isinstance(report, dict) else "?"
             if (kind, fmt) == ("CODE_COVERAGE", COVERAGE_FORMAT):
                 break
