@@ -167,6 +167,7 @@ _TICKET = (
 
 # --- 08 · versioning and rollback -----------------------------------------------------------------
 _CURRENT = ("version=function.latest_version", "version=function.current_version")
+_STABLE = ('alias_name="live"', 'alias_name="stable"')  # the ticket's alias
 
 
 def _group(config: str, alarms: bool, rollback: bool) -> tuple[str, str]:
@@ -301,7 +302,7 @@ _ONE_ALARM = (
 )
 
 
-def _alarms(actions: bool, grant: bool) -> tuple[str, str]:
+def _alarms(actions: bool, grant: bool, latency: str = "") -> tuple[str, str]:
     act = "            a.add_alarm_action(cloudwatch_actions.SnsAction(alarm_topic))\n" if actions else ""
     body = (
         "        metrics = {\n"
@@ -311,10 +312,24 @@ def _alarms(actions: bool, grant: bool) -> tuple[str, str]:
         "        for name, metric in metrics.items():\n"
         "            a = metric.create_alarm(self, name, threshold=1, evaluation_periods=1)\n" + act
     )
+    if latency:
+        heard = "        latency.add_alarm_action(cloudwatch_actions.SnsAction(alarm_topic))\n"
+        body += latency + (heard if actions else "")
     if grant:
         body += '        alarm_topic.grant_publish(iam.ServicePrincipal("cloudwatch.amazonaws.com"))\n'
     return _ONE_ALARM, body
 
+
+# The ticket's latency alarm: as a first try (the metric's defaults), then as the ticket words it.
+_AVERAGE_LATENCY = (
+    '        latency = function.metric_duration().create_alarm(self, "Latency", threshold=3000, '
+    "evaluation_periods=1)\n"
+)
+_P99_LATENCY = (
+    '        latency = function.metric_duration(statistic="p99", period=Duration.minutes(1))'
+    ".create_alarm(\n"
+    '            self, "Latency", threshold=3000, evaluation_periods=3, datapoints_to_alarm=3)\n'
+)
 
 _ALARM_ACTION = (
     _ONE_ALARM,
@@ -347,6 +362,23 @@ _NODE_TEST = (
     '--experimental-test-coverage --test-coverage-lines=80"',
 )
 _NODE_TEST_PIPED = (_NODE_TEST[0], _NODE_TEST[1][:-1] + ' | tee test.log"')
+# The ticket: coverage as Cobertura in a CODE_COVERAGE group, written by c8, gated at 85 %.
+_C8 = (
+    '"npm test"',
+    '"npx --yes c8@12.0.0 --check-coverage --lines=85 --reporter=cobertura --reports-dir=coverage '
+    'node --test --test-reporter=junit --test-reporter-destination=reports/junit.xml"',
+)
+_COVERAGE_GROUP = (
+    _REPORT_GROUP[1],
+    _REPORT_GROUP[1] + '        coverage = codebuild.ReportGroup(\n'
+    '            self, "Coverage", type=codebuild.ReportGroupType.CODE_COVERAGE)\n',
+)
+_COVERAGE_REPORTS = (
+    '"file-format": "JUNITXML"}},\n',
+    '"file-format": "JUNITXML"},\n'
+    '                    coverage.report_group_arn: {"files": ["cobertura-coverage.xml"], '
+    '"base-directory": "coverage", "file-format": "COBERTURAXML"}},\n',
+)
 
 # --- 14 · deployment validation -------------------------------------------------------------------
 _IMPORTS = (
@@ -367,6 +399,19 @@ _HOOK_LINE = (
 )
 _SMOKE_LINE = ('        self.smoke_test = SmokeTest(self, "SmokeTest", function=alias.version.lambda_,\n'
                '                                    alias_name=alias.alias_name).project\n')
+
+# The ticket's post-traffic hook, registered, but given the report call on every group.
+_POST_HOOK_WIDE = (
+    "        from aws_cdk import aws_iam as iam\n"
+    "        from aws_cdk import aws_lambda as lambda_\n\n"
+    "        from solutions.deployment_validation import PRE_TRAFFIC_HOOK_CODE\n\n"
+    '        post = lambda_.Function(self, "PostHook", runtime=lambda_.Runtime.NODEJS_24_X,\n'
+    '                                handler="index.handler",\n'
+    "                                code=lambda_.Code.from_inline(PRE_TRAFFIC_HOOK_CODE))\n"
+    '        post.add_to_role_policy(iam.PolicyStatement(actions=["codedeploy:*"], resources=["*"]))\n'
+    "        self.deployment_group.add_post_hook(post)\n"
+    "        self.post_traffic_hook = post\n"
+)
 
 
 def _after_group(*lines: str) -> tuple[str, str]:
@@ -437,11 +482,14 @@ STOPS: dict[int, tuple[Stop, ...]] = {
         stop("the alias on current_version; no deployment group", _CURRENT),
         stop("a deployment group, all at once, no alarm, no rollback",
              _CURRENT, _group("ALL_AT_ONCE", alarms=False, rollback=False)),
-        stop("a canary deployment group, no alarm, no rollback",
-             _CURRENT, _group("CANARY_10_PERCENT_5_MINUTES", alarms=False, rollback=False)),
-        stop("a canary group with an alarm; auto_rollback left out "
+        stop("the notebook's GradualRelease: a canary group with alarm and rollback, through live",
+             _CURRENT, _group("CANARY_10_PERCENT_5_MINUTES", alarms=True, rollback=True)),
+        stop("the ticket's linear shift with alarm and rollback; the alias still named live",
+             _CURRENT, _group("LINEAR_10_PERCENT_EVERY_1_MINUTE", alarms=True, rollback=True)),
+        stop("the ticket's alias and linear shift with an alarm; auto_rollback left out "
              "(CDK's default rolls back on failure and alarm)",
-             _CURRENT, _group("CANARY_10_PERCENT_5_MINUTES", alarms=True, rollback=False)),
+             _CURRENT, _group("LINEAR_10_PERCENT_EVERY_1_MINUTE", alarms=True, rollback=False),
+             _STABLE),
     ),
     9: (
         stop("the Environment tag added; the names unchanged", _TAG_ENV),
@@ -475,6 +523,10 @@ STOPS: dict[int, tuple[Stop, ...]] = {
              _alarms(actions=False, grant=False)),
         stop("every alarm with an SNS action; CloudWatch not allowed to publish",
              _alarms(actions=True, grant=False)),
+        stop("the notebook's alarms, heard; a latency alarm on the average over 5 minutes",
+             _alarms(actions=True, grant=True, latency=_AVERAGE_LATENCY)),
+        stop("the notebook's alarms and the ticket's p99 over 3 of 3 minutes; missing data left "
+             "to CloudWatch's default", _alarms(actions=True, grant=True, latency=_P99_LATENCY)),
     ),
     13: (
         stop("`|| true` removed; no report, no coverage gate", _NO_OR_TRUE),
@@ -482,11 +534,19 @@ STOPS: dict[int, tuple[Stop, ...]] = {
              _NO_OR_TRUE, _REPORT_GROUP, _REPORTS),
         stop("report group granted, node --test with a coverage gate, piped into tee",
              _NO_OR_TRUE, _NODE_TEST_PIPED, _REPORT_GROUP, _REPORTS, _GRANT),
+        stop("the notebook's UnitTests: JUnit granted, node --test gated at 80 %; no coverage report",
+             _NO_OR_TRUE, _NODE_TEST, _REPORT_GROUP, _REPORTS, _GRANT),
+        stop("c8 at 85 % and a Cobertura report in a CODE_COVERAGE group; only the JUnit group granted",
+             _NO_OR_TRUE, _C8, _REPORT_GROUP, _COVERAGE_GROUP, _REPORTS, _COVERAGE_REPORTS, _GRANT),
     ),
     14: (
         stop("alarms and rollback on alarm; no hook, no smoke test", _IMPORTS, _ALARMS),
         stop("alarms, and a pre-traffic hook; no smoke test", _IMPORTS, _ALARMS, _after_group(_HOOK_LINE)),
         stop("a hook and a smoke test; no alarms", _IMPORTS, _after_group(_HOOK_LINE, _SMOKE_LINE)),
+        stop("the notebook's ValidatedDeployment: hook, alarms, smoke test; no post-traffic hook",
+             _IMPORTS, _ALARMS, _after_group(_HOOK_LINE, _SMOKE_LINE)),
+        stop("a post-traffic hook too, its role allowed codedeploy:* on every resource",
+             _IMPORTS, _ALARMS, _after_group(_HOOK_LINE, _POST_HOOK_WIDE, _SMOKE_LINE)),
     ),
 }
 

@@ -119,7 +119,8 @@ def test_related_checks_of_other_scenarios_count() -> None:
 
     g = grade(12, AlarmsWithoutKeyGrant)
     assert not g.passed
-    assert {f.check for f in g.findings} == {"PP11-KEY-BLOCKS-SERVICE"}
+    # The ticket's latency alarm aside (its own requirements), the key is what is left.
+    assert {f.check for f in g.findings if f.tool != "exercise"} == {"PP11-KEY-BLOCKS-SERVICE"}
 
 
 def test_magic_counts_its_own_line() -> None:

@@ -1,10 +1,25 @@
-"""Exercise 13: the project a pipeline's Test action runs, so that tests can fail it and report."""
+"""Exercise 13: the project a pipeline's Test action runs, so that tests can fail it and report,
+coverage included.
+
+The variant: the same lesson (a test run that can fail the build, and results CodeBuild keeps) for
+a ticket that also wants the coverage in CodeBuild's reports and a higher gate, so the notebook's
+`UnitTests` (a JUnit report, a gate at 80 %) is not the answer.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from pitfalls.learner.exercise import Exercise, register
+from pitfalls.learner.exercise import Exercise, Requirement, register
+from pitfalls.learner.exercises.harness import missing, owned
+from pitfalls.templates import report_group_ref
+from pitfalls.templates.template import Template
+
+COVERAGE_FORMAT = "COBERTURAXML"  # the ticket: Cobertura XML, in a code coverage report group
+GATE = 85  # ... and the build fails under 85 % of lines
+# A line-coverage threshold as node --test or c8/nyc take it.
+_LINE_GATE = re.compile(r"--test-coverage-lines=(\d+)|--lines[= ](\d+)")
 
 
 def harness(stack: Any, cls: type) -> None:
@@ -29,6 +44,49 @@ def harness(stack: Any, cls: type) -> None:
                                   build_spec=build_spec_for_synth(APPLICATION_STACK)).project,
         test_project=project,
     )
+
+
+def _projects(t: Template) -> list[str]:
+    return owned(t, "UnitTests", "AWS::CodeBuild::Project")
+
+
+def coverage_report(t: Template) -> list[tuple[str, str]]:
+    projects = _projects(t)
+    if not projects:
+        return missing("CodeBuild project")
+    out = []
+    for lid in projects:
+        spec = t.buildspec(lid)
+        reports = spec.reports if spec else {}
+        sent = []
+        for key, report in reports.items():
+            group = report_group_ref(key)
+            ours = t.type_of(group) == "AWS::CodeBuild::ReportGroup"
+            kind = str(t.props(str(group)).get("Type", "TEST")) if ours else ""
+            fmt = str(report.get("file-format", "JUNITXML")) if isinstance(report, dict) else "?"
+            if (kind, fmt) == ("CODE_COVERAGE", COVERAGE_FORMAT):
+                break
+            sent.append(f"{fmt} to a {kind} report group" if kind
+                        else f"{fmt} to a report group CodeBuild creates")
+        else:
+            out.append((lid, "its buildspec reports " + ", ".join(sent) + " (reports, file-format, Type)"
+                        if sent else "its buildspec has no reports section"))
+    return out
+
+
+def coverage_gate(t: Template) -> list[tuple[str, str]]:
+    projects = _projects(t)
+    if not projects:
+        return missing("CodeBuild project")
+    out = []
+    for lid in projects:
+        spec = t.buildspec(lid)
+        gates = [int(a or b) for c in (spec.all_commands() if spec else [])
+                 for a, b in _LINE_GATE.findall(c)]
+        if GATE not in gates:
+            out.append((lid, f"its test command fails under {', '.join(map(str, gates))} % of lines"
+                        if gates else "no command of its buildspec fails on line coverage"))
+    return out
 
 
 STARTER = """\
@@ -56,22 +114,44 @@ register(
         class_name="UnitTests",
         task=(
             "Write UnitTests(scope, id) that sets self.project to the CodeBuild project the "
-            "pipeline's Test action runs: tests that can fail it, a JUnit report, a coverage gate."
+            "pipeline's Test action runs: tests that can fail it, a JUnit report, a Cobertura "
+            f"coverage report in a code coverage report group, and a gate at {GATE} % of lines."
         ),
         harness=harness,
         starter=STARTER,
+        requirements=(
+            Requirement("E13-COVERAGE-REPORT",
+                        "publish coverage as Cobertura XML (COBERTURAXML) to a CODE_COVERAGE report "
+                        "group", coverage_report),
+            Requirement("E13-COVERAGE-GATE", f"fail the build under {GATE} % line coverage",
+                        coverage_gate),
+        ),
         hints=(
             "In the AWS::CodeBuild::Project's Source.BuildSpec: the test command alone on its line "
-            "(no `|| true`, no pipe, nothing after it), a `reports` section keyed by the ARN of an "
-            "AWS::CodeBuild::ReportGroup with file-format JUNITXML, and --test-coverage-lines=N; the "
-            "project's role needs codebuild:CreateReport, UpdateReport and BatchPutTestCases on it.",
-            "report_group = codebuild.ReportGroup(self, 'Reports'); in BuildSpec.from_object use "
-            "'reports': {report_group.report_group_arn: {'files': ['junit.xml'], 'base-directory': "
-            "'reports', 'file-format': 'JUNITXML'}} and the command `node --test "
-            "--test-reporter=spec --test-reporter-destination=stdout --test-reporter=junit "
-            "--test-reporter-destination=reports/junit.xml --experimental-test-coverage "
-            "--test-coverage-lines=80`; then report_group.grant_write(self.project).",
+            "(no `|| true`, no pipe, nothing after it); a `reports` section whose keys are ARNs of "
+            "AWS::CodeBuild::ReportGroup resources, one of Type TEST for the JUnit file "
+            "(file-format JUNITXML) and one of Type CODE_COVERAGE for the coverage file "
+            "(file-format COBERTURAXML); the coverage threshold is an option of the command. The "
+            "project's role needs codebuild:CreateReport and BatchPutTestCases or "
+            "BatchPutCodeCoverages on each group. Node's test runner writes JUnit but not "
+            "Cobertura; c8 (the V8 coverage tool, on npm) runs it and writes Cobertura.",
+            "tests = codebuild.ReportGroup(self, ..., type=codebuild.ReportGroupType.TEST); coverage "
+            "= codebuild.ReportGroup(self, ..., type=codebuild.ReportGroupType.CODE_COVERAGE); "
+            "'reports': {tests.report_group_arn: {'files': [...], 'base-directory': ..., "
+            "'file-format': 'JUNITXML'}, coverage.report_group_arn: {..., 'file-format': "
+            "'COBERTURAXML'}}; the command `npx --yes c8@<version> --check-coverage --lines=N "
+            "--reporter=text --reporter=cobertura --reports-dir=coverage node --test "
+            "--test-reporter=junit --test-reporter-destination=reports/junit.xml` (c8's cobertura "
+            "reporter writes cobertura-coverage.xml); then grant_write(self.project) on both groups.",
+        ),
+        docs=(
+            "https://docs.aws.amazon.com/codebuild/latest/userguide/code-coverage-report.html",
+            "https://docs.aws.amazon.com/codebuild/latest/userguide/report-create.html",
+            "https://docs.aws.amazon.com/cdk/api/latest/python/aws_cdk.aws_codebuild/ReportGroupType.html",
         ),
         solution="solutions.test_integration:UnitTests",
+        answer="pitfalls.learner.exercises.answers.e13_test_integration:UnitTests",
+        promised=("PP13-TEST-FAILURE-IGNORED", "PP13-NO-TEST-REPORT", "E13-COVERAGE-REPORT",
+                  "E13-COVERAGE-GATE"),
     )
 )
