@@ -77,9 +77,12 @@ def test_a_pipeline_with_findings_is_not_released(capsys: pytest.CaptureFixture[
 
 @pytest.mark.slow
 def test_the_answer_releases_through_its_own_pipeline(capsys: pytest.CaptureFixture[str]) -> None:
-    run = release_capstone(get(N).answer_class())
+    release = release_capstone(get(N).answer_class())
     out = capsys.readouterr().out
-    assert run is not None and run.succeeded, out
+    assert release is not None and release.succeeded, out
+    run = release.run
     assert [r.stage for r in run.rows][0] == "Source" and run.rows[-1].stage == "Deploy", run
     assert "upload" in run.trigger, run.trigger  # started by the trail's record of the upload
-    assert 'Released: pipeline-pitfalls-dev-app:live answers {"ok":true' in out, out
+    assert repr(release).endswith('Released: pipeline-pitfalls-dev-app:live answers {"ok":true,'
+                                  '"stage":"dev","version":"1","path":"/"}'), repr(release)
+    assert "Released: " in release._repr_html_()

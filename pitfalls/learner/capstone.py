@@ -6,7 +6,9 @@ The course's checks are the gate: a pipeline that still has findings is not depl
 
 from __future__ import annotations
 
+import html
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from pitfalls.learner.exercise import get, grade
@@ -15,14 +17,39 @@ from pitfalls.learner.exercises import capstone
 EMAIL = "orders-team@example.com"  # the NotificationEmail parameter, as a person would type it
 
 
+@dataclass(frozen=True)
+class CapstoneRelease:
+    """The execution the upload started, then what the released function answers."""
+
+    run: Any  # an ExecutionView
+    answer: str  # "pipeline-pitfalls-dev-app:live answers {...}", or why there is none
+
+    @property
+    def succeeded(self) -> bool:
+        return bool(self.run.succeeded)
+
+    def verdict(self) -> str:
+        return (f"Released: {self.answer}" if self.succeeded
+                else f"Not released: the execution stopped at {self.run.stopped_at}")
+
+    def __repr__(self) -> str:
+        return f"{self.run!r}\n{self.verdict()}"
+
+    def _repr_html_(self) -> str:
+        cls = "pp-ok" if self.succeeded else "pp-error"
+        return (self.run._repr_html_()
+                + f"<div class='{cls}' style='margin-top:6px'>{html.escape(self.verdict())}</div>")
+
+
 def stack_name() -> str:
     return f"{capstone.config().stack_name}-{capstone.STACK_SUFFIX}"
 
 
 def release_capstone(cls: type, *, email: str = EMAIL) -> Any:
     """Grade `cls`; when it passes, deploy it in a stack of its own, upload the source and follow
-    the execution it starts. Returns that execution (an ExecutionView), or None when nothing was
-    released; each reason is one line. The local AWS is stopped at the end."""
+    the execution it starts. Returns that execution and what the function answers then (a
+    CapstoneRelease), or None when nothing was deployed; each reason is one line. The local AWS
+    is stopped at the end."""
     from aws_cdk import Stack
 
     from pitfalls.evidence.live import live_progress
@@ -56,14 +83,12 @@ def release_capstone(cls: type, *, email: str = EMAIL) -> Any:
             return None
         pipeline = Pipeline(aws, name, other_stacks=[config.app_stack_name])
         run = pipeline.upload(SourceTree.from_repository())
+        answer = ""
         if run.succeeded:
             function = function_name(config)
-            answer = aws.awslambda.invoke(FunctionName=function, Qualifier="live",
+            called = aws.awslambda.invoke(FunctionName=function, Qualifier="live",
                                           Payload=json.dumps({"rawPath": "/"}).encode())
-            body = json.loads(answer["Payload"].read())["body"]
-            print(f"Released: {function}:live answers {body}")
-        else:
-            print(f"Not released: the execution stopped at {run.stopped_at}")
-        return run
+            answer = f"{function}:live answers {json.loads(called['Payload'].read())['body']}"
+        return CapstoneRelease(run, answer)
     finally:
         aws.stop()
