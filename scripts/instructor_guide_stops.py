@@ -139,9 +139,20 @@ _SUBSCRIBE = (
     "        self.topic.add_subscription(subscriptions.EmailSubscription(email))\n"
     "        pipeline.on_state_change(",
 )
+_SUBSCRIBE_BOTH = (
+    "        pipeline.on_state_change(",
+    "        self.topic.add_subscription(subscriptions.EmailSubscription(email))\n"
+    "        self.topic.add_subscription(subscriptions.SqsSubscription(self.queue))\n"
+    "        pipeline.on_state_change(",
+)
 _OWN_KEY = (
     'master_key=kms.Alias.from_alias_name(self, "SnsKey", "alias/aws/sns")',
     'master_key=kms.Key(self, "Key", enable_key_rotation=True)',
+)
+_QUEUE_KEY = (
+    "encryption=sqs.QueueEncryption.KMS_MANAGED",
+    'encryption=sqs.QueueEncryption.KMS,\n            encryption_master_key=kms.Key(self, "QueueKey", '
+    "enable_key_rotation=True)",
 )
 
 # --- 07 · S3 source bucket ------------------------------------------------------------------------
@@ -416,12 +427,13 @@ STOPS: dict[int, tuple[Stop, ...]] = {
         stop("the code fixed, the runtime left at python3.9", *_NO_DISTUTILS),
     ),
     6: (
-        stop("the rule matches FAILED; still no subscriber, still the AWS managed key", *_FAILED),
-        stop("FAILED and an email subscription; still the AWS managed key alias/aws/sns",
-             *_FAILED, _SUBSCRIBE),
-        stop("FAILED and a customer managed key; nobody subscribed", *_FAILED, _OWN_KEY),
-        stop("a subscription and a customer managed key; the rule still matches SUCCEEDED only",
-             _SUBSCRIBE, _OWN_KEY),
+        stop("the rule matches FAILED; nobody subscribed, both on AWS managed keys", *_FAILED),
+        stop("the notebook's fix: FAILED, the email, the topic's own key; the queue not subscribed",
+             *_FAILED, _SUBSCRIBE, _OWN_KEY),
+        stop("the email and the queue subscribed, the queue still on alias/aws/sqs",
+             *_FAILED, _SUBSCRIBE_BOTH, _OWN_KEY),
+        stop("both subscribed, both on customer managed keys; the rule still matches SUCCEEDED only",
+             _SUBSCRIBE_BOTH, _OWN_KEY, _QUEUE_KEY),
     ),
     7: (
         stop("versioned=True only", _bucket(_VERSIONED)),
