@@ -57,6 +57,18 @@ _TEST = """                codepipeline.StageProps(
 _TEST_ON_BUILD = _TEST.replace("project=test_project", "project=build_project")
 _DEPLOY_PACKAGE = ("template=source, package=source", "template=template, package=package")
 
+
+def _approve(topic: bool) -> str:
+    notify = ', notification_topic=sns.Topic(self, "Approvals", enforce_ssl=True)' if topic else ""
+    return f"""                codepipeline.StageProps(
+                    stage_name="Approve",
+                    actions=[actions.ManualApprovalAction(action_name="ReleaseManager"{notify})],
+                ),
+"""
+
+
+_SNS_IMPORT = ("class ReleasePipeline", "from aws_cdk import aws_sns as sns\n\n\nclass ReleasePipeline")
+
 # --- 02 · IAM -------------------------------------------------------------------------------------
 _TRUST = ('iam.ServicePrincipal("lambda.amazonaws.com")', 'iam.ServicePrincipal("codebuild.amazonaws.com")')
 _NO_ADMIN = (
@@ -384,14 +396,18 @@ def _after_group(*lines: str) -> tuple[str, str]:
 
 STOPS: dict[int, tuple[Stop, ...]] = {
     1: (
-        stop("a Build stage added; the deploy action still takes the source",
-             _PACKAGE, (_DEPLOY_STAGE, _BUILD + _DEPLOY_STAGE)),
         stop("Build and Test stages added; the deploy action still takes the source",
              _PACKAGE, (_DEPLOY_STAGE, _BUILD + _TEST + _DEPLOY_STAGE)),
-        stop("a Build stage, and the deploy takes its package; no Test stage",
-             _PACKAGE, (_DEPLOY_STAGE, _BUILD + _DEPLOY_STAGE), _DEPLOY_PACKAGE),
+        stop("the notebook's fix: all four stages linked by artifacts; no approval",
+             _PACKAGE, (_DEPLOY_STAGE, _BUILD + _TEST + _DEPLOY_STAGE), _DEPLOY_PACKAGE),
         stop("all four stages, but the Test action runs the build project: no test runner runs",
              _PACKAGE, (_DEPLOY_STAGE, _BUILD + _TEST_ON_BUILD + _DEPLOY_STAGE), _DEPLOY_PACKAGE),
+        stop("an Approve stage between Test and Deploy that tells nobody",
+             _PACKAGE, (_DEPLOY_STAGE, _BUILD + _TEST + _approve(False) + _DEPLOY_STAGE),
+             _DEPLOY_PACKAGE),
+        stop("an announced approval, but before the Build stage: it approves untested code",
+             _SNS_IMPORT, _PACKAGE, (_DEPLOY_STAGE, _approve(True) + _BUILD + _TEST + _DEPLOY_STAGE),
+             _DEPLOY_PACKAGE),
     ),
     2: (
         stop("the trust fixed (codebuild.amazonaws.com); AdministratorAccess still attached", _TRUST),
