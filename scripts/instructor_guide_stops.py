@@ -116,8 +116,9 @@ _LINUX = (
 _SMALL = ("compute_type=codebuild.ComputeType.MEDIUM", "compute_type=codebuild.ComputeType.SMALL")
 
 
-def _buildspec(nodejs: str, artifacts: bool) -> tuple[str, str]:
+def _buildspec(nodejs: str, artifacts: bool, cache: bool = False) -> tuple[str, str]:
     tail = ', "artifacts": {"files": ["function.zip"]}' if artifacts else ""
+    tail += ', "cache": {"paths": ["/root/.npm/**/*"]}' if cache else ""
     return (
         "            ),\n        )",
         "            ),\n"
@@ -131,6 +132,14 @@ def _buildspec(nodejs: str, artifacts: bool) -> tuple[str, str]:
         "            }),\n"
         "        )",
     )
+
+
+_BOUNDED = (
+    "            environment=codebuild.BuildEnvironment(\n",
+    "            timeout=cdk.Duration.minutes(15),\n"
+    "            cache=codebuild.Cache.local(codebuild.LocalCacheMode.CUSTOM),\n"
+    "            environment=codebuild.BuildEnvironment(\n",
+)
 
 
 # --- 05 · Lambda runtime --------------------------------------------------------------------------
@@ -429,11 +438,14 @@ STOPS: dict[int, tuple[Stop, ...]] = {
     ),
     4: (
         stop("a Linux image (standard:7.0); still no buildspec", _LINUX),
-        stop("Linux, small compute and an inline buildspec, but no artifacts",
-             _LINUX, _SMALL, _buildspec("24", artifacts=False)),
         stop("Linux, small, a buildspec with artifacts, on Node.js 22 (the function runs nodejs24.x)",
              _LINUX, _SMALL, _buildspec("22", artifacts=True)),
-        stop("a buildspec with artifacts, still on the Windows image", _buildspec("24", artifacts=True)),
+        stop("like the notebook's fix: Linux, small, a buildspec with artifacts on Node.js 24; "
+             "no timeout, no cache", _LINUX, _SMALL, _buildspec("24", artifacts=True)),
+        stop("15 minutes and a local custom cache, but the buildspec names nothing to cache",
+             _LINUX, _SMALL, _buildspec("24", artifacts=True), _BOUNDED),
+        stop("the ticket's timeout and cache, still on the Windows image",
+             _buildspec("24", artifacts=True, cache=True), _BOUNDED),
     ),
     5: (
         stop("the runtime moved to the successor; the code still imports distutils", _PY314),
