@@ -87,6 +87,15 @@ _DEPLOY_GRANTS = (
         )
         self.project = codebuild.PipelineProject(""",
 )
+_PROMOTE_GRANTS = (
+    "        )\n        self.project = codebuild.PipelineProject(",
+    """        )
+        role.add_to_policy(iam.PolicyStatement(
+            actions=["lambda:GetAlias", "lambda:UpdateAlias"],
+            resources=[function.function_arn, alias.function_arn],
+        ))
+        self.project = codebuild.PipelineProject(""",
+)
 _PROJECT_END = (
     '                "ALIAS_NAME": codebuild.BuildEnvironmentVariable(value=ALIAS_NAME),\n'
     "            },\n        )\n"
@@ -420,12 +429,13 @@ STOPS: dict[int, tuple[Stop, ...]] = {
     ),
     2: (
         stop("the trust fixed (codebuild.amazonaws.com); AdministratorAccess still attached", _TRUST),
-        stop("AdministratorAccess removed; the role still trusts Lambda", _NO_ADMIN),
-        stop("trust and policy fixed, but no statement for the function", _TRUST, _NO_ADMIN),
-        stop("trust, policy and the function's statements; CDK's scoped grants not acknowledged",
-             _TRUST, _NO_ADMIN, _DEPLOY_GRANTS),
-        stop("all of it except the trust: acknowledged grants on a role Lambda assumes",
-             _NO_ADMIN, _DEPLOY_GRANTS, _ACKNOWLEDGE),
+        stop("trust and policy fixed, but no statement for the alias", _TRUST, _NO_ADMIN),
+        stop("the notebook's grants (code upload, versions, the alias), acknowledged",
+             _TRUST, _NO_ADMIN, _DEPLOY_GRANTS, _ACKNOWLEDGE),
+        stop("the promote job's two actions; CDK's scoped grants not acknowledged",
+             _TRUST, _NO_ADMIN, _PROMOTE_GRANTS),
+        stop("all of it except the trust: the promote grants, acknowledged, on a role Lambda assumes",
+             _NO_ADMIN, _PROMOTE_GRANTS, _ACKNOWLEDGE),
     ),
     3: (
         stop("the topic ARN built from the stack, but for every stage; the region variable and the "
