@@ -66,9 +66,6 @@ def _approve(topic: bool) -> str:
                 ),
 """
 
-
-_SNS_IMPORT = ("class ReleasePipeline", "from aws_cdk import aws_sns as sns\n\n\nclass ReleasePipeline")
-
 # --- 02 · IAM -------------------------------------------------------------------------------------
 _TRUST = ('iam.ServicePrincipal("lambda.amazonaws.com")', 'iam.ServicePrincipal("codebuild.amazonaws.com")')
 _NO_ADMIN = (
@@ -424,7 +421,7 @@ STOPS: dict[int, tuple[Stop, ...]] = {
              _PACKAGE, (_DEPLOY_STAGE, _BUILD + _TEST + _approve(False) + _DEPLOY_STAGE),
              _DEPLOY_PACKAGE),
         stop("an announced approval, but before the Build stage: it approves untested code",
-             _SNS_IMPORT, _PACKAGE, (_DEPLOY_STAGE, _approve(True) + _BUILD + _TEST + _DEPLOY_STAGE),
+             _PACKAGE, (_DEPLOY_STAGE, _approve(True) + _BUILD + _TEST + _DEPLOY_STAGE),
              _DEPLOY_PACKAGE),
     ),
     2: (

@@ -83,6 +83,9 @@ def approval_notifies(t: Template) -> list[tuple[str, str]]:
 # The exercise cell as the notebook ships it (below its %%exercise line): run as given, it is
 # graded but not recorded as an attempt.
 STARTER = """\
+from aws_cdk import aws_sns as sns
+
+
 class ReleasePipeline(Construct):
     def __init__(self, scope, id, *, source_bucket, build_project, synth_project, test_project):
         super().__init__(scope, id)
