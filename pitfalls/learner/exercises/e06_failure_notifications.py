@@ -139,7 +139,6 @@ register(
         docs=(
             "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/"
             "sqs-key-management.html",
-            "https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html",
         ),
         solution="solutions.failure_notifications:FailureNotifications",
         answer="pitfalls.learner.exercises.answers.e06_failure_notifications:OnCallNotifications",
