@@ -59,6 +59,15 @@ _TEST = """                codepipeline.StageProps(
 _TEST_ON_BUILD = _TEST.replace("project=test_project", "project=build_project")
 _DEPLOY_PACKAGE = ("template=source, package=source", "template=template, package=package")
 
+
+def _approve(topic: bool) -> str:
+    notify = ', notification_topic=sns.Topic(self, "Approvals", enforce_ssl=True)' if topic else ""
+    return f"""                codepipeline.StageProps(
+                    stage_name="Approve",
+                    actions=[actions.ManualApprovalAction(action_name="ReleaseManager"{notify})],
+                ),
+"""
+
 # --- 02 · IAM -------------------------------------------------------------------------------------
 _TRUST = ('iam.ServicePrincipal("lambda.amazonaws.com")', 'iam.ServicePrincipal("codebuild.amazonaws.com")')
 _NO_ADMIN = (
@@ -75,6 +84,15 @@ _DEPLOY_GRANTS = (
         role.add_to_policy(
             iam.PolicyStatement(actions=["lambda:UpdateAlias"], resources=[alias.function_arn])
         )
+        self.project = codebuild.PipelineProject(""",
+)
+_PROMOTE_GRANTS = (
+    "        )\n        self.project = codebuild.PipelineProject(",
+    """        )
+        role.add_to_policy(iam.PolicyStatement(
+            actions=["lambda:GetAlias", "lambda:UpdateAlias"],
+            resources=[function.function_arn, alias.function_arn],
+        ))
         self.project = codebuild.PipelineProject(""",
 )
 _PROJECT_END = (
@@ -106,8 +124,9 @@ _LINUX = (
 _SMALL = ("compute_type=codebuild.ComputeType.MEDIUM", "compute_type=codebuild.ComputeType.SMALL")
 
 
-def _buildspec(nodejs: str, artifacts: bool) -> tuple[str, str]:
+def _buildspec(nodejs: str, artifacts: bool, cache: bool = False) -> tuple[str, str]:
     tail = ', "artifacts": {"files": ["function.zip"]}' if artifacts else ""
+    tail += ', "cache": {"paths": ["/root/.npm/**/*"]}' if cache else ""
     return (
         "            ),\n        )",
         "            ),\n"
@@ -121,6 +140,14 @@ def _buildspec(nodejs: str, artifacts: bool) -> tuple[str, str]:
         "            }),\n"
         "        )",
     )
+
+
+_BOUNDED = (
+    "            environment=codebuild.BuildEnvironment(\n",
+    "            timeout=cdk.Duration.minutes(15),\n"
+    "            cache=codebuild.Cache.local(codebuild.LocalCacheMode.CUSTOM),\n"
+    "            environment=codebuild.BuildEnvironment(\n",
+)
 
 
 # --- 05 · Lambda runtime --------------------------------------------------------------------------
@@ -141,9 +168,20 @@ _SUBSCRIBE = (
     "        self.topic.add_subscription(subscriptions.EmailSubscription(email))\n"
     "        pipeline.on_state_change(",
 )
+_SUBSCRIBE_BOTH = (
+    "        pipeline.on_state_change(",
+    "        self.topic.add_subscription(subscriptions.EmailSubscription(email))\n"
+    "        self.topic.add_subscription(subscriptions.SqsSubscription(self.queue))\n"
+    "        pipeline.on_state_change(",
+)
 _OWN_KEY = (
     'master_key=kms.Alias.from_alias_name(self, "SnsKey", "alias/aws/sns")',
     'master_key=kms.Key(self, "Key", enable_key_rotation=True)',
+)
+_QUEUE_KEY = (
+    "encryption=sqs.QueueEncryption.KMS_MANAGED",
+    'encryption=sqs.QueueEncryption.KMS,\n            encryption_master_key=kms.Key(self, "QueueKey", '
+    "enable_key_rotation=True)",
 )
 
 # --- 07 · S3 source bucket ------------------------------------------------------------------------
@@ -420,23 +458,28 @@ def _after_group(*lines: str) -> tuple[str, str]:
 
 STOPS: dict[int, tuple[Stop, ...]] = {
     1: (
-        stop("a Build stage added; the deploy action still takes the source",
-             _PACKAGE, (_DEPLOY_STAGE, _BUILD + _DEPLOY_STAGE)),
         stop("Build and Test stages added; the deploy action still takes the source",
              _PACKAGE, (_DEPLOY_STAGE, _BUILD + _TEST + _DEPLOY_STAGE)),
-        stop("a Build stage, and the deploy takes its package; no Test stage",
-             _PACKAGE, (_DEPLOY_STAGE, _BUILD + _DEPLOY_STAGE), _DEPLOY_PACKAGE),
+        stop("the notebook's fix: all four stages linked by artifacts; no approval",
+             _PACKAGE, (_DEPLOY_STAGE, _BUILD + _TEST + _DEPLOY_STAGE), _DEPLOY_PACKAGE),
         stop("all four stages, but the Test action runs the build project: no test runner runs",
              _PACKAGE, (_DEPLOY_STAGE, _BUILD + _TEST_ON_BUILD + _DEPLOY_STAGE), _DEPLOY_PACKAGE),
+        stop("an Approve stage between Test and Deploy that tells nobody",
+             _PACKAGE, (_DEPLOY_STAGE, _BUILD + _TEST + _approve(False) + _DEPLOY_STAGE),
+             _DEPLOY_PACKAGE),
+        stop("an announced approval, but before the Build stage: it approves untested code",
+             _PACKAGE, (_DEPLOY_STAGE, _approve(True) + _BUILD + _TEST + _DEPLOY_STAGE),
+             _DEPLOY_PACKAGE),
     ),
     2: (
         stop("the trust fixed (codebuild.amazonaws.com); AdministratorAccess still attached", _TRUST),
-        stop("AdministratorAccess removed; the role still trusts Lambda", _NO_ADMIN),
-        stop("trust and policy fixed, but no statement for the function", _TRUST, _NO_ADMIN),
-        stop("trust, policy and the function's statements; CDK's scoped grants not acknowledged",
-             _TRUST, _NO_ADMIN, _DEPLOY_GRANTS),
-        stop("all of it except the trust: acknowledged grants on a role Lambda assumes",
-             _NO_ADMIN, _DEPLOY_GRANTS, _ACKNOWLEDGE),
+        stop("trust and policy fixed, but no statement for the alias", _TRUST, _NO_ADMIN),
+        stop("the notebook's grants (code upload, versions, the alias), acknowledged",
+             _TRUST, _NO_ADMIN, _DEPLOY_GRANTS, _ACKNOWLEDGE),
+        stop("the promote job's two actions; CDK's scoped grants not acknowledged",
+             _TRUST, _NO_ADMIN, _PROMOTE_GRANTS),
+        stop("all of it except the trust: the promote grants, acknowledged, on a role Lambda assumes",
+             _NO_ADMIN, _PROMOTE_GRANTS, _ACKNOWLEDGE),
     ),
     3: (
         stop("the topic ARN built from the stack, but for every stage; the region variable and the "
@@ -449,11 +492,14 @@ STOPS: dict[int, tuple[Stop, ...]] = {
     ),
     4: (
         stop("a Linux image (standard:7.0); still no buildspec", _LINUX),
-        stop("Linux, small compute and an inline buildspec, but no artifacts",
-             _LINUX, _SMALL, _buildspec("24", artifacts=False)),
         stop("Linux, small, a buildspec with artifacts, on Node.js 22 (the function runs nodejs24.x)",
              _LINUX, _SMALL, _buildspec("22", artifacts=True)),
-        stop("a buildspec with artifacts, still on the Windows image", _buildspec("24", artifacts=True)),
+        stop("like the notebook's fix: Linux, small, a buildspec with artifacts on Node.js 24; "
+             "no timeout, no cache", _LINUX, _SMALL, _buildspec("24", artifacts=True)),
+        stop("15 minutes and a local custom cache, but the buildspec names nothing to cache",
+             _LINUX, _SMALL, _buildspec("24", artifacts=True), _BOUNDED),
+        stop("the ticket's timeout and cache, still on the Windows image",
+             _buildspec("24", artifacts=True, cache=True), _BOUNDED),
     ),
     5: (
         stop("the runtime moved to the successor; the code still imports distutils", _PY314),
@@ -463,12 +509,13 @@ STOPS: dict[int, tuple[Stop, ...]] = {
         stop("the code fixed, the runtime left at python3.9", *_NO_DISTUTILS),
     ),
     6: (
-        stop("the rule matches FAILED; still no subscriber, still the AWS managed key", *_FAILED),
-        stop("FAILED and an email subscription; still the AWS managed key alias/aws/sns",
-             *_FAILED, _SUBSCRIBE),
-        stop("FAILED and a customer managed key; nobody subscribed", *_FAILED, _OWN_KEY),
-        stop("a subscription and a customer managed key; the rule still matches SUCCEEDED only",
-             _SUBSCRIBE, _OWN_KEY),
+        stop("the rule matches FAILED; nobody subscribed, both on AWS managed keys", *_FAILED),
+        stop("the notebook's fix: FAILED, the email, the topic's own key; the queue not subscribed",
+             *_FAILED, _SUBSCRIBE, _OWN_KEY),
+        stop("the email and the queue subscribed, the queue still on alias/aws/sqs",
+             *_FAILED, _SUBSCRIBE_BOTH, _OWN_KEY),
+        stop("both subscribed, both on customer managed keys; the rule still matches SUCCEEDED only",
+             _SUBSCRIBE_BOTH, _OWN_KEY, _QUEUE_KEY),
     ),
     7: (
         stop("versioned=True only", _bucket(_VERSIONED)),
