@@ -1,7 +1,6 @@
-"""Each exercise that is a variant of its notebook's lesson: the fix the notebook shows does not
-pass, the reference answer does, and the notebook's starter fails with the findings it promises.
-
-Exercises not yet turned into variants are graded by tests/test_notebooks.py as before.
+"""Every scenario's exercise is a variant of its notebook's lesson: the fix the notebook shows does
+not pass, the reference answer does, and the notebook's starter fails with the findings it promises.
+(The final notebook's capstone has tests of its own: tests/test_capstone.py.)
 """
 
 from __future__ import annotations
@@ -21,8 +20,8 @@ from pitfalls.learner.exercise import get, grade  # noqa: E402
 VARIANTS = [n for n in scenarios.numbers() if get(n).is_variant]
 
 
-def test_variants_exist() -> None:
-    assert VARIANTS, "no exercise is a variant"
+def test_every_scenario_has_a_variant() -> None:
+    assert VARIANTS == list(scenarios.numbers()), "an exercise asks for the notebook's own fix"
 
 
 @pytest.mark.parametrize("n", VARIANTS, ids=lambda n: f"{n:02d}")
