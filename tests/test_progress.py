@@ -196,7 +196,7 @@ def test_cli_progress(pfile: Path) -> None:
     record(7, True)
     r = cli("progress")
     assert r.returncode == 0 and r.stderr == ""
-    assert "1 of 14 passed." in r.stdout and f"Kept in {pfile}" in r.stdout
+    assert f"1 of {len(progress.exercises())} passed." in r.stdout and f"Kept in {pfile}" in r.stdout
     pfile.write_text("nope")
     r = cli("progress")
     assert r.returncode == 2 and r.stdout == ""
