@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from pitfalls.learner.exercise import Exercise, Requirement, register
-from pitfalls.learner.exercises.harness import missing, owned, reference_projects
+from pitfalls.learner.exercises.harness import each, owned, reference_projects
 from pitfalls.templates import PipelineAction, Template, pipeline_actions
 from pitfalls.templates.refs import ref_target
 
@@ -23,9 +23,8 @@ def harness(stack: Any, cls: type) -> None:
     cls(stack, "Delivery", source_bucket=source.bucket, **reference_projects(stack))
 
 
-def _pipelines(t: Template) -> list[tuple[str, list[PipelineAction]]]:
-    return [(lid, pipeline_actions(t.props(lid)))
-            for lid in owned(t, "Delivery", "AWS::CodePipeline::Pipeline")]
+def _pipelines(t: Template) -> list[str]:
+    return owned(t, "Delivery", "AWS::CodePipeline::Pipeline")
 
 
 def _where(a: PipelineAction) -> str:
@@ -36,48 +35,33 @@ def _approvals(actions: list[PipelineAction]) -> list[PipelineAction]:
     return [a for a in actions if a.category == "Approval" and a.provider == "Manual"]
 
 
-def approval_between(t: Template) -> list[tuple[str, str]]:
-    pipelines = _pipelines(t)
-    if not pipelines:
-        return missing("pipeline")
-    out = []
-    for lid, actions in pipelines:
-        def at(a: PipelineAction) -> tuple[int, int]:
-            return a.stage_index, a.run_order
+@each(_pipelines, "pipeline")
+def approval_between(t: Template, lid: str) -> str:
+    def at(a: PipelineAction) -> tuple[int, int]:
+        return a.stage_index, a.run_order
 
-        tests = [at(a) for a in actions if a.category == "Test"]
-        deploys = [at(a) for a in actions if a.category == "Deploy"]
-        approvals = _approvals(actions)
-        ok = [a for a in approvals
-              if tests and deploys and max(tests) < at(a) < min(deploys)]
-        if ok:
-            continue
-        stages = " -> ".join(dict.fromkeys(a.stage for a in actions))
-        if not approvals:
-            did = f"its Stages are {stages}, with no manual approval action (Category Approval)"
-        else:
-            did = (f"its approval {', '.join(map(_where, approvals))} does not run after the last "
-                   f"Test action and before the Deploy action (Stages: {stages})")
-        out.append((lid, did))
-    return out
+    actions = pipeline_actions(t.props(lid))
+    tests = [at(a) for a in actions if a.category == "Test"]
+    deploys = [at(a) for a in actions if a.category == "Deploy"]
+    approvals = _approvals(actions)
+    if any(tests and deploys and max(tests) < at(a) < min(deploys) for a in approvals):
+        return ""
+    stages = " -> ".join(dict.fromkeys(a.stage for a in actions))
+    if not approvals:
+        return f"its Stages are {stages}, with no manual approval action (Category Approval)"
+    return (f"its approval {', '.join(map(_where, approvals))} does not run after the last "
+            f"Test action and before the Deploy action (Stages: {stages})")
 
 
-def approval_notifies(t: Template) -> list[tuple[str, str]]:
-    pipelines = _pipelines(t)
-    if not pipelines:
-        return missing("pipeline")
-    out = []
-    for lid, actions in pipelines:
-        approvals = _approvals(actions)
-        if not approvals:
-            out.append((lid, "it has no manual approval action to announce"))
-            continue
-        silent = [a for a in approvals
-                  if t.type_of(ref_target(a.configuration.get("NotificationArn"))) != "AWS::SNS::Topic"]
-        if silent:
-            out.append((lid, f"its approval {', '.join(map(_where, silent))} has no NotificationArn "
-                        "(Configuration): nobody is told that a release waits"))
-    return out
+@each(_pipelines, "pipeline")
+def approval_notifies(t: Template, lid: str) -> str:
+    approvals = _approvals(pipeline_actions(t.props(lid)))
+    if not approvals:
+        return "it has no manual approval action to announce"
+    silent = [a for a in approvals
+              if t.type_of(ref_target(a.configuration.get("NotificationArn"))) != "AWS::SNS::Topic"]
+    return (f"its approval {', '.join(map(_where, silent))} has no NotificationArn "
+            "(Configuration): nobody is told that a release waits") if silent else ""
 
 
 # The exercise cell as the notebook ships it (below its %%exercise line): run as given, it is

@@ -13,7 +13,7 @@ from typing import Any
 from pitfalls.checks.grants import allows
 from pitfalls.checks.s02_iam_least_privilege import ADMIN_POLICIES, managed_policy_names
 from pitfalls.learner.exercise import Exercise, Requirement, register
-from pitfalls.learner.exercises.harness import missing, owned, reference_alias, reference_projects
+from pitfalls.learner.exercises.harness import each, owned, reference_alias, reference_projects
 from pitfalls.templates.template import Template
 
 # What the promote buildspec calls: read the alias (the version it leaves, for the log), move it.
@@ -57,38 +57,26 @@ def _roles(t: Template) -> list[str]:
     return owned(t, "Deploy", "AWS::IAM::Role")
 
 
-def code_actions(t: Template) -> list[tuple[str, str]]:
-    if not _roles(t):
-        return missing("IAM role")
-    out = []
-    for role in _roles(t):
-        admin = [n for n in managed_policy_names(t, role) if n in ADMIN_POLICIES]
-        if admin:
-            out.append((role, f"its managed policy {admin[0]} allows every action, "
-                        + ", ".join(CODE_ACTIONS) + " included"))
-            continue
-        allowed = [a for a in CODE_ACTIONS if allows(t, role, a)]
-        if allowed:
-            out.append((role, f"its policies allow {', '.join(allowed)}"))
-    return out
+@each(_roles, "IAM role")
+def code_actions(t: Template, role: str) -> str:
+    admin = [n for n in managed_policy_names(t, role) if n in ADMIN_POLICIES]
+    if admin:
+        return (f"its managed policy {admin[0]} allows every action, "
+                + ", ".join(CODE_ACTIONS) + " included")
+    allowed = [a for a in CODE_ACTIONS if allows(t, role, a)]
+    return f"its policies allow {', '.join(allowed)}" if allowed else ""
 
 
-def alias_actions(t: Template) -> list[tuple[str, str]]:
-    if not _roles(t):
-        return missing("IAM role")
+@each(_roles, "IAM role")
+def alias_actions(t: Template, role: str) -> str:
+    admin = [n for n in managed_policy_names(t, role) if n in ADMIN_POLICIES]
+    if admin:
+        return (f"it may {' and '.join(PROMOTE_ACTIONS)} only through its managed "
+                f"policy {admin[0]}, on every function of the account")
     targets = [lid for lid, _ in t.resources(*LAMBDA_TYPES)]
-    out = []
-    for role in _roles(t):
-        admin = [n for n in managed_policy_names(t, role) if n in ADMIN_POLICIES]
-        if admin:
-            out.append((role, f"it may {' and '.join(PROMOTE_ACTIONS)} only through its managed "
-                        f"policy {admin[0]}, on every function of the account"))
-            continue
-        lacking = [a for a in PROMOTE_ACTIONS if not any(allows(t, role, a, x) for x in targets)]
-        if lacking:
-            out.append((role, f"its policies allow no {' nor '.join(lacking)} on the function, "
-                        "its versions or its alias"))
-    return out
+    lacking = [a for a in PROMOTE_ACTIONS if not any(allows(t, role, a, x) for x in targets)]
+    return (f"its policies allow no {' nor '.join(lacking)} on the function, "
+            "its versions or its alias") if lacking else ""
 
 
 STARTER = """\

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from pitfalls.learner.exercise import Exercise, Requirement, register
-from pitfalls.learner.exercises.harness import as_text, missing, owned
+from pitfalls.learner.exercises.harness import as_text, each, owned
 from pitfalls.templates.template import Template
 
 STAGE = "dev"  # the stage the harness builds; names are checked for it
@@ -26,33 +26,29 @@ def harness(stack: Any, cls: type) -> None:
     cls(stack, "Stage", config=DeploymentConfig(stage=STAGE))  # the notebook's id
 
 
-def queue_name(t: Template) -> list[tuple[str, str]]:
-    queues = owned(t, "Stage", "AWS::SQS::Queue")
-    if not queues:
-        return missing("SQS queue")
-    names = {lid: t.props(lid).get("QueueName") for lid in queues}
-    if QUEUE_NAME in names.values():
-        return []
-    return [(lid, f"its QueueName is {as_text(name)!r}" if name else "it has no QueueName")
-            for lid, name in names.items()]
+def _queues(t: Template) -> list[str]:
+    return owned(t, "Stage", "AWS::SQS::Queue")
 
 
-def topic_arn(t: Template) -> list[tuple[str, str]]:
-    functions = owned(t, "Stage", "AWS::Lambda::Function")
-    if not functions:
-        return missing("Lambda function")
-    out = []
-    for lid in functions:
-        env = (t.props(lid).get("Environment") or {}).get("Variables") or {}
-        value = env.get("AUDIT_TOPIC_ARN")
-        if value is None or as_text(value) != TOPIC_ARN:
-            out.append((lid, "its environment has no AUDIT_TOPIC_ARN" if value is None
-                        else f"its AUDIT_TOPIC_ARN is {as_text(value)!r}"))
-    return out if len(out) == len(functions) else []
+@each(_queues, "SQS queue", one_will_do=True)
+def queue_name(t: Template, lid: str) -> str:
+    name = t.props(lid).get("QueueName")
+    if name == QUEUE_NAME:
+        return ""
+    return f"its QueueName is {as_text(name)!r}" if name else "it has no QueueName"
+
+
+@each(lambda t: owned(t, "Stage", "AWS::Lambda::Function"), "Lambda function", one_will_do=True)
+def topic_arn(t: Template, lid: str) -> str:
+    env = (t.props(lid).get("Environment") or {}).get("Variables") or {}
+    value = env.get("AUDIT_TOPIC_ARN")
+    if value is None:
+        return "its environment has no AUDIT_TOPIC_ARN"
+    return f"its AUDIT_TOPIC_ARN is {as_text(value)!r}" if as_text(value) != TOPIC_ARN else ""
 
 
 def reads_queue(t: Template) -> list[tuple[str, str]]:
-    queues = set(owned(t, "Stage", "AWS::SQS::Queue"))
+    queues = set(_queues(t))
     mappings = [t.props(lid) for lid, _ in t.resources("AWS::Lambda::EventSourceMapping")]
     sources = {as_text(m.get("EventSourceArn")) for m in mappings}
     if any(f"${{{q}.Arn}}" in sources for q in queues):

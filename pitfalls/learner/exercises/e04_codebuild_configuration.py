@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from pitfalls.learner.exercise import Exercise, Requirement, register
-from pitfalls.learner.exercises.harness import missing, owned
+from pitfalls.learner.exercises.harness import each, owned
 from pitfalls.templates.template import Template
 
 TIMEOUT_MINUTES = 15  # the ticket: a hung install must not hold the pipeline for an hour
@@ -47,37 +47,29 @@ def _projects(t: Template) -> list[str]:
     return owned(t, "Build", "AWS::CodeBuild::Project")
 
 
-def timeout(t: Template) -> list[tuple[str, str]]:
-    if not _projects(t):
-        return missing("CodeBuild project")
-    out = []
-    for lid in _projects(t):
-        minutes = t.props(lid).get("TimeoutInMinutes")
-        if minutes != TIMEOUT_MINUTES:
-            did = (f"TimeoutInMinutes is {minutes}" if minutes is not None
-                   else "no TimeoutInMinutes: CodeBuild stops it after its default "
-                   f"{DEFAULT_TIMEOUT_MINUTES} minutes")
-            out.append((lid, did))
-    return out
+@each(_projects, "CodeBuild project")
+def timeout(t: Template, lid: str) -> str:
+    minutes = t.props(lid).get("TimeoutInMinutes")
+    if minutes == TIMEOUT_MINUTES:
+        return ""
+    return (f"TimeoutInMinutes is {minutes}" if minutes is not None
+            else "no TimeoutInMinutes: CodeBuild stops it after its default "
+            f"{DEFAULT_TIMEOUT_MINUTES} minutes")
 
 
-def npm_cache(t: Template) -> list[tuple[str, str]]:
-    if not _projects(t):
-        return missing("CodeBuild project")
-    out = []
-    for lid in _projects(t):
-        cache = t.props(lid).get("Cache")
-        cache = cache if isinstance(cache, dict) else {}
-        spec = t.buildspec(lid)
-        section = spec.data.get("cache") if spec else None
-        paths = [str(p) for p in (section.get("paths") or [])] if isinstance(section, dict) else []
-        local = cache.get("Type") == "LOCAL" and "LOCAL_CUSTOM_CACHE" in (cache.get("Modes") or [])
-        if local and any(p.startswith(NPM_CACHE) for p in paths):
-            continue
-        kept = ("Cache Type LOCAL, Modes " + ", ".join(cache.get("Modes") or []) if local
-                else f"Cache Type {cache.get('Type', 'NO_CACHE')}")
-        out.append((lid, f"{kept}; the buildspec's cache.paths: {', '.join(paths) or 'none'}"))
-    return out
+@each(_projects, "CodeBuild project")
+def npm_cache(t: Template, lid: str) -> str:
+    cache = t.props(lid).get("Cache")
+    cache = cache if isinstance(cache, dict) else {}
+    spec = t.buildspec(lid)
+    section = spec.data.get("cache") if spec else None
+    paths = [str(p) for p in (section.get("paths") or [])] if isinstance(section, dict) else []
+    local = cache.get("Type") == "LOCAL" and "LOCAL_CUSTOM_CACHE" in (cache.get("Modes") or [])
+    if local and any(p.startswith(NPM_CACHE) for p in paths):
+        return ""
+    kept = ("Cache Type LOCAL, Modes " + ", ".join(cache.get("Modes") or []) if local
+            else f"Cache Type {cache.get('Type', 'NO_CACHE')}")
+    return f"{kept}; the buildspec's cache.paths: {', '.join(paths) or 'none'}"
 
 
 STARTER = """\

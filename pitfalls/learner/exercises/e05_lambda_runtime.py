@@ -12,7 +12,7 @@ from typing import Any
 
 from pitfalls.checks.s05_lambda_runtime import runtime_lifecycle
 from pitfalls.learner.exercise import Exercise, Requirement, register
-from pitfalls.learner.exercises.harness import missing, owned, reference_projects
+from pitfalls.learner.exercises.harness import each, owned, reference_projects
 from pitfalls.templates.template import Template
 
 OLD = "python3.9"
@@ -41,19 +41,17 @@ def _functions(t: Template) -> list[str]:
     return owned(t, "App", "AWS::Lambda::Function")
 
 
-def runtime(t: Template) -> list[tuple[str, str]]:
-    if not _functions(t):
-        return missing("Lambda function")
-    return [(lid, f"its Runtime is {t.props(lid).get('Runtime')}") for lid in _functions(t)
-            if t.props(lid).get("Runtime") != SUCCESSOR]
+@each(_functions, "Lambda function")
+def runtime(t: Template, lid: str) -> str:
+    found = t.props(lid).get("Runtime")
+    return f"its Runtime is {found}" if found != SUCCESSOR else ""
 
 
-def arm64(t: Template) -> list[tuple[str, str]]:
-    if not _functions(t):
-        return missing("Lambda function")
-    return [(lid, f"its Architectures are {', '.join(archs) if archs else 'not set (x86_64)'}")
-            for lid in _functions(t)
-            if (archs := list(t.props(lid).get("Architectures") or [])) != ["arm64"]]
+@each(_functions, "Lambda function")
+def arm64(t: Template, lid: str) -> str:
+    archs = list(t.props(lid).get("Architectures") or [])
+    return (f"its Architectures are {', '.join(archs) if archs else 'not set (x86_64)'}"
+            if archs != ["arm64"] else "")
 
 
 def removed_imports(code: str) -> list[str]:

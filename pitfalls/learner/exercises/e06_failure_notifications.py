@@ -12,7 +12,7 @@ from typing import Any
 
 from pitfalls.checks.s06_failure_notifications import grants
 from pitfalls.learner.exercise import Exercise, Requirement, register
-from pitfalls.learner.exercises.harness import missing, owned, reference_projects
+from pitfalls.learner.exercises.harness import each, owned, reference_projects
 from pitfalls.templates.refs import ref_target
 from pitfalls.templates.template import Template
 
@@ -44,43 +44,31 @@ def _subscriptions(t: Template, topic: str) -> list[tuple[str, str | None]]:
             if ref_target(t.props(lid).get("TopicArn")) == topic]
 
 
-def both_subscribed(t: Template) -> list[tuple[str, str]]:
-    topics = owned(t, "Notifications", "AWS::SNS::Topic")
-    if not topics:
-        return missing("SNS topic")
-    queues = set(_queues(t))
-    out = []
-    for topic in topics:
-        subs = _subscriptions(t, topic)
-        if any(p == "email" for p, _ in subs) and any(p == "sqs" and e in queues for p, e in subs):
-            return []
-        did = ", ".join(f"{p} to {e}" if e else p for p, e in subs) if subs else "none"
-        out.append((topic, f"its subscriptions (AWS::SNS::Subscription Protocol): {did}"))
-    return out
+@each(lambda t: owned(t, "Notifications", "AWS::SNS::Topic"), "SNS topic", one_will_do=True)
+def both_subscribed(t: Template, topic: str) -> str:
+    subs, queues = _subscriptions(t, topic), set(_queues(t))
+    if any(p == "email" for p, _ in subs) and any(p == "sqs" and e in queues for p, e in subs):
+        return ""
+    did = ", ".join(f"{p} to {e}" if e else p for p, e in subs) if subs else "none"
+    return f"its subscriptions (AWS::SNS::Subscription Protocol): {did}"
 
 
-def queue_key(t: Template) -> list[tuple[str, str]]:
-    queues = _queues(t)
-    if not queues:
-        return missing("SQS queue")
-    out = []
-    for queue in queues:
-        value = t.props(queue).get("KmsMasterKeyId")
-        key = ref_target(value)
-        if t.type_of(key) == "AWS::KMS::Alias":
-            key = ref_target(t.props(str(key)).get("TargetKeyId"))
-        if value is None:
-            sse = t.props(queue).get("SqsManagedSseEnabled")
-            out.append((queue, "no KmsMasterKeyId: "
-                        + ("SQS-managed encryption (SqsManagedSseEnabled), not a KMS key"
-                           if sse is not False else "not encrypted")))
-        elif t.type_of(key) != "AWS::KMS::Key":
-            out.append((queue, f"KmsMasterKeyId {value}: an AWS managed key, whose key policy "
-                        f"cannot let {SNS} use it"))
-        elif not grants(t.props(str(key)).get("KeyPolicy"), SNS, *QUEUE_KEY_ACTIONS):
-            out.append((queue, f"the KeyPolicy of its key {key} does not let {SNS} "
-                        f"{' and '.join(QUEUE_KEY_ACTIONS)}: SNS cannot deliver to it"))
-    return out
+@each(_queues, "SQS queue")
+def queue_key(t: Template, queue: str) -> str:
+    value = t.props(queue).get("KmsMasterKeyId")
+    key = ref_target(value)
+    if t.type_of(key) == "AWS::KMS::Alias":
+        key = ref_target(t.props(str(key)).get("TargetKeyId"))
+    if value is None:
+        sse = t.props(queue).get("SqsManagedSseEnabled")
+        return "no KmsMasterKeyId: " + ("SQS-managed encryption (SqsManagedSseEnabled), not a KMS key"
+                                        if sse is not False else "not encrypted")
+    if t.type_of(key) != "AWS::KMS::Key":
+        return f"KmsMasterKeyId {value}: an AWS managed key, whose key policy cannot let {SNS} use it"
+    if not grants(t.props(str(key)).get("KeyPolicy"), SNS, *QUEUE_KEY_ACTIONS):
+        return (f"the KeyPolicy of its key {key} does not let {SNS} "
+                f"{' and '.join(QUEUE_KEY_ACTIONS)}: SNS cannot deliver to it")
+    return ""
 
 
 STARTER = """\

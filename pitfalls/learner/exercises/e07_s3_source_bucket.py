@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from pitfalls.learner.exercise import Exercise, Requirement, register
-from pitfalls.learner.exercises.harness import missing, owned, reference_projects
+from pitfalls.learner.exercises.harness import each, owned, reference_projects
 from pitfalls.templates.template import Template
 
 KEEP_DAYS = 90  # the ticket: auditors need every old report for 90 days
@@ -36,34 +36,26 @@ def _buckets(t: Template) -> list[str]:
     return owned(t, "Source", "AWS::S3::Bucket")
 
 
-def noncurrent_days(t: Template) -> list[tuple[str, str]]:
-    if not _buckets(t):
-        return missing("bucket")
-    out = []
-    for lid in _buckets(t):
-        days = [(r.get("NoncurrentVersionExpiration") or {}).get("NoncurrentDays") for r in _rules(t, lid)]
-        days = [d for d in days if d is not None]
-        if KEEP_DAYS not in days:
-            did = (f"its lifecycle expires noncurrent versions after {', '.join(map(str, days))} days "
-                   "(NoncurrentVersionExpiration.NoncurrentDays)" if days
-                   else "no enabled lifecycle rule expires its noncurrent versions")
-            out.append((lid, did))
-    return out
+@each(_buckets, "bucket")
+def noncurrent_days(t: Template, lid: str) -> str:
+    days = [(r.get("NoncurrentVersionExpiration") or {}).get("NoncurrentDays") for r in _rules(t, lid)]
+    days = [d for d in days if d is not None]
+    if KEEP_DAYS in days:
+        return ""
+    return (f"its lifecycle expires noncurrent versions after {', '.join(map(str, days))} days "
+            "(NoncurrentVersionExpiration.NoncurrentDays)" if days
+            else "no enabled lifecycle rule expires its noncurrent versions")
 
 
-def noncurrent_to_ia(t: Template) -> list[tuple[str, str]]:
-    if not _buckets(t):
-        return missing("bucket")
-    out = []
-    for lid in _buckets(t):
-        moves = [(m.get("StorageClass"), m.get("TransitionInDays"))
-                 for r in _rules(t, lid) for m in r.get("NoncurrentVersionTransitions") or []]
-        if ("STANDARD_IA", IA_AFTER_DAYS) not in moves:
-            did = ("its noncurrent versions move to " + ", ".join(f"{c} after {d} days" for c, d in moves)
-                   + " (NoncurrentVersionTransitions)" if moves
-                   else "no lifecycle rule moves its noncurrent versions (NoncurrentVersionTransitions)")
-            out.append((lid, did))
-    return out
+@each(_buckets, "bucket")
+def noncurrent_to_ia(t: Template, lid: str) -> str:
+    moves = [(m.get("StorageClass"), m.get("TransitionInDays"))
+             for r in _rules(t, lid) for m in r.get("NoncurrentVersionTransitions") or []]
+    if ("STANDARD_IA", IA_AFTER_DAYS) in moves:
+        return ""
+    return ("its noncurrent versions move to " + ", ".join(f"{c} after {d} days" for c, d in moves)
+            + " (NoncurrentVersionTransitions)" if moves
+            else "no lifecycle rule moves its noncurrent versions (NoncurrentVersionTransitions)")
 
 
 STARTER = """\

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from pitfalls.learner.exercise import Exercise, Requirement, register
-from pitfalls.learner.exercises.harness import as_text, missing, owned, reference_projects
+from pitfalls.learner.exercises.harness import as_text, each, owned, reference_projects
 from pitfalls.templates.template import Template
 
 ALIAS_NAME = "stable"  # the ticket: the payments callers invoke this alias
@@ -29,29 +29,22 @@ def harness(stack: Any, cls: type) -> None:
     ReleasePipeline(stack, "Delivery", source_bucket=source.bucket, **reference_projects(stack))
 
 
-def alias_name(t: Template) -> list[tuple[str, str]]:
-    aliases = owned(t, "Release", "AWS::Lambda::Alias")
-    if not aliases:
-        return missing("alias (AWS::Lambda::Alias)")
-    names = {lid: t.props(lid).get("Name") for lid in aliases}
-    if ALIAS_NAME in names.values():
-        return []
-    return [(lid, f"its alias is named {as_text(name)} (Name)") for lid, name in names.items()]
+@each(lambda t: owned(t, "Release", "AWS::Lambda::Alias"), "alias (AWS::Lambda::Alias)",
+      one_will_do=True)
+def alias_name(t: Template, lid: str) -> str:
+    name = t.props(lid).get("Name")
+    return f"its alias is named {as_text(name)} (Name)" if name != ALIAS_NAME else ""
 
 
-def linear_config(t: Template) -> list[tuple[str, str]]:
-    groups = owned(t, "Release", "AWS::CodeDeploy::DeploymentGroup")
-    if not groups:
-        return missing("CodeDeploy deployment group (AWS::CodeDeploy::DeploymentGroup)")
-    out = []
-    for lid in groups:
-        config = t.props(lid).get("DeploymentConfigName")
-        if config != LINEAR_CONFIG:
-            did = (f"its deployment group shifts traffic by {config} (DeploymentConfigName)"
-                   if isinstance(config, str) else
-                   "its deployment group names no predefined configuration (DeploymentConfigName)")
-            out.append((lid, did))
-    return out
+@each(lambda t: owned(t, "Release", "AWS::CodeDeploy::DeploymentGroup"),
+      "CodeDeploy deployment group (AWS::CodeDeploy::DeploymentGroup)")
+def linear_config(t: Template, lid: str) -> str:
+    config = t.props(lid).get("DeploymentConfigName")
+    if config == LINEAR_CONFIG:
+        return ""
+    return (f"its deployment group shifts traffic by {config} (DeploymentConfigName)"
+            if isinstance(config, str) else
+            "its deployment group names no predefined configuration (DeploymentConfigName)")
 
 
 STARTER = """\

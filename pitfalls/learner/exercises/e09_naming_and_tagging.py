@@ -11,7 +11,7 @@ from typing import Any
 
 from pitfalls.checks.s09_naming_and_tagging import tag_property, tag_values
 from pitfalls.learner.exercise import Exercise, Requirement, register
-from pitfalls.learner.exercises.harness import as_text, missing, owned
+from pitfalls.learner.exercises.harness import as_text, each, owned
 from pitfalls.templates.template import Template
 
 ENVIRONMENT = "dev"  # the environment the harness builds
@@ -24,15 +24,12 @@ def harness(stack: Any, cls: type) -> None:
     cls(stack, "Service", environment=ENVIRONMENT)
 
 
-def table_name(t: Template) -> list[tuple[str, str]]:
-    tables = owned(t, "Service", "AWS::DynamoDB::Table")
-    if not tables:
-        return missing("DynamoDB table")
-    names = {lid: t.props(lid).get("TableName") for lid in tables}
-    if TABLE_NAME in names.values():
-        return []
-    return [(lid, f"its TableName is {as_text(name)!r}" if name else "it has no TableName")
-            for lid, name in names.items()]
+@each(lambda t: owned(t, "Service", "AWS::DynamoDB::Table"), "DynamoDB table", one_will_do=True)
+def table_name(t: Template, lid: str) -> str:
+    name = t.props(lid).get("TableName")
+    if name == TABLE_NAME:
+        return ""
+    return f"its TableName is {as_text(name)!r}" if name else "it has no TableName"
 
 
 def finance_tags(t: Template) -> list[tuple[str, str]]:

@@ -12,7 +12,7 @@ from typing import Any
 
 from pitfalls.checks.s10_cdk_code_errors import owner_scope
 from pitfalls.learner.exercise import Exercise, Requirement, register
-from pitfalls.learner.exercises.harness import missing, owned
+from pitfalls.learner.exercises.harness import each, missing, owned
 from pitfalls.templates.template import Template
 
 ALERTS = ("AWS::SNS::Topic", "AWS::CloudWatch::Alarm")
@@ -24,20 +24,16 @@ def harness(stack: Any, cls: type) -> None:
     cls(stack, "App", DeliveryAppProps(stage="dev"))
 
 
-def table_pitr(t: Template) -> list[tuple[str, str]]:
-    tables = owned(t, "App", "AWS::DynamoDB::Table")
-    if not tables:
-        return missing("DynamoDB table")
-    out = []
-    for lid in tables:
-        spec = t.props(lid).get("PointInTimeRecoverySpecification")
-        if not (isinstance(spec, dict) and spec.get("PointInTimeRecoveryEnabled") is True):
-            keys = [k for k in t.props(lid) if k.lower().startswith("pointintime")]
-            out.append((lid, f"its properties hold {', '.join(keys)} (CloudFormation's names are "
-                        "PascalCase: this one is ignored or refused)" if keys and keys != [
-                            "PointInTimeRecoverySpecification"]
-                        else f"its PointInTimeRecoverySpecification is {spec!r}"))
-    return out
+@each(lambda t: owned(t, "App", "AWS::DynamoDB::Table"), "DynamoDB table")
+def table_pitr(t: Template, lid: str) -> str:
+    spec = t.props(lid).get("PointInTimeRecoverySpecification")
+    if isinstance(spec, dict) and spec.get("PointInTimeRecoveryEnabled") is True:
+        return ""
+    keys = [k for k in t.props(lid) if k.lower().startswith("pointintime")]
+    return (f"its properties hold {', '.join(keys)} (CloudFormation's names are "
+            "PascalCase: this one is ignored or refused)" if keys and keys != [
+                "PointInTimeRecoverySpecification"]
+            else f"its PointInTimeRecoverySpecification is {spec!r}")
 
 
 def alerts_together(t: Template) -> list[tuple[str, str]]:

@@ -11,7 +11,7 @@ from typing import Any
 
 from pitfalls.checks.s11_security_and_encryption import PUBLISH_ACTIONS, PUBLISHERS, key_allows
 from pitfalls.learner.exercise import Exercise, Requirement, register
-from pitfalls.learner.exercises.harness import missing, owned, reference_encrypted_pipeline
+from pitfalls.learner.exercises.harness import each, missing, owned, reference_encrypted_pipeline
 from pitfalls.templates.refs import ref_target
 from pitfalls.templates.template import Template
 
@@ -50,18 +50,12 @@ def alias(t: Template) -> list[tuple[str, str]]:
              else "no AWS::KMS::Alias points at it")]
 
 
-def alert_publishers(t: Template) -> list[tuple[str, str]]:
-    keys = _keys(t)
-    if not keys:
-        return missing("KMS key")
-    out = []
-    for key in keys:
-        shut = [s for s in ALERT_PUBLISHERS if not key_allows(t, key, s, PUBLISH_ACTIONS)]
-        if shut:
-            out.append((key, "its KeyPolicy does not allow " + " nor ".join(shut)
-                        + f" {' and '.join(PUBLISH_ACTIONS)}: a {PUBLISHERS[shut[0]]}'s alert "
-                        "to the topic it encrypts is dropped"))
-    return out
+@each(_keys, "KMS key")
+def alert_publishers(t: Template, key: str) -> str:
+    shut = [s for s in ALERT_PUBLISHERS if not key_allows(t, key, s, PUBLISH_ACTIONS)]
+    return ("its KeyPolicy does not allow " + " nor ".join(shut)
+            + f" {' and '.join(PUBLISH_ACTIONS)}: a {PUBLISHERS[shut[0]]}'s alert "
+            "to the topic it encrypts is dropped") if shut else ""
 
 
 STARTER = """\

@@ -11,7 +11,7 @@ from typing import Any
 
 from pitfalls.checks.s12_monitoring_and_logging import alarm_metrics
 from pitfalls.learner.exercise import Exercise, Requirement, register
-from pitfalls.learner.exercises.harness import as_text, missing, owned, reference_encrypted_pipeline
+from pitfalls.learner.exercises.harness import as_text, each, owned, reference_encrypted_pipeline
 from pitfalls.templates.refs import refs_in
 from pitfalls.templates.template import Template
 
@@ -49,52 +49,37 @@ def _latency_alarms(t: Template) -> list[str]:
                    for ns, name, dims in alarm_metrics(t, lid))]
 
 
-def _no_latency_alarm() -> list[tuple[str, str]]:
-    return missing("alarm on the function's Duration (AWS/Lambda, FunctionName)")
+NO_LATENCY_ALARM = "alarm on the function's Duration (AWS/Lambda, FunctionName)"
 
 
-def latency_alarm(t: Template) -> list[tuple[str, str]]:
-    alarms = _latency_alarms(t)
-    if not alarms:
-        return _no_latency_alarm()
-    out = []
-    for lid in alarms:
-        p = t.props(lid)
-        stat = p.get("ExtendedStatistic") or p.get("Statistic") or "a metric-math statistic"
-        did = (f"it alarms on {as_text(stat)} Duration {as_text(p.get('ComparisonOperator'))} "
-               f"{as_text(p.get('Threshold'))} ms (Statistic or ExtendedStatistic, "
-               "ComparisonOperator, Threshold)")
-        above = p.get("ComparisonOperator") in ("GreaterThanThreshold", "GreaterThanOrEqualToThreshold")
-        if not (stat == "p99" and above and p.get("Threshold") == SLOW_MS):
-            out.append((lid, did))
-    return out if len(out) == len(alarms) else []
+@each(_latency_alarms, NO_LATENCY_ALARM, one_will_do=True)
+def latency_alarm(t: Template, lid: str) -> str:
+    p = t.props(lid)
+    stat = p.get("ExtendedStatistic") or p.get("Statistic") or "a metric-math statistic"
+    above = p.get("ComparisonOperator") in ("GreaterThanThreshold", "GreaterThanOrEqualToThreshold")
+    if stat == "p99" and above and p.get("Threshold") == SLOW_MS:
+        return ""
+    return (f"it alarms on {as_text(stat)} Duration {as_text(p.get('ComparisonOperator'))} "
+            f"{as_text(p.get('Threshold'))} ms (Statistic or ExtendedStatistic, "
+            "ComparisonOperator, Threshold)")
 
 
-def latency_periods(t: Template) -> list[tuple[str, str]]:
-    alarms = _latency_alarms(t)
-    if not alarms:
-        return _no_latency_alarm()
-    out = []
-    for lid in alarms:
-        p = t.props(lid)
-        evaluated = p.get("EvaluationPeriods")
-        shape = (p.get("Period"), evaluated, p.get("DatapointsToAlarm", evaluated))
-        if shape != (60, PERIODS, PERIODS):
-            period, evaluated, needed = map(as_text, shape)
-            out.append((lid, f"it fires on {needed} of {evaluated} periods of {period} seconds "
-                             "(DatapointsToAlarm, EvaluationPeriods, Period)"))
-    return out if len(out) == len(alarms) else []
+@each(_latency_alarms, NO_LATENCY_ALARM, one_will_do=True)
+def latency_periods(t: Template, lid: str) -> str:
+    p = t.props(lid)
+    evaluated = p.get("EvaluationPeriods")
+    shape = (p.get("Period"), evaluated, p.get("DatapointsToAlarm", evaluated))
+    if shape == (60, PERIODS, PERIODS):
+        return ""
+    period, evaluated, needed = map(as_text, shape)
+    return (f"it fires on {needed} of {evaluated} periods of {period} seconds "
+            "(DatapointsToAlarm, EvaluationPeriods, Period)")
 
 
-def missing_data(t: Template) -> list[tuple[str, str]]:
-    alarms = _latency_alarms(t)
-    if not alarms:
-        return _no_latency_alarm()
-    treat = {lid: t.props(lid).get("TreatMissingData", "missing") for lid in alarms}
-    if "notBreaching" in treat.values():
-        return []
-    return [(lid, f"it treats missing data as {as_text(how)} (TreatMissingData)")
-            for lid, how in treat.items()]
+@each(_latency_alarms, NO_LATENCY_ALARM, one_will_do=True)
+def missing_data(t: Template, lid: str) -> str:
+    how = t.props(lid).get("TreatMissingData", "missing")
+    return f"it treats missing data as {as_text(how)} (TreatMissingData)" if how != "notBreaching" else ""
 
 
 STARTER = """\

@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from pitfalls.learner.exercise import Exercise, Requirement, register
-from pitfalls.learner.exercises.harness import missing, owned
+from pitfalls.learner.exercises.harness import each, owned
 from pitfalls.templates import report_group_ref
 from pitfalls.templates.template import Template
 
@@ -50,43 +50,32 @@ def _projects(t: Template) -> list[str]:
     return owned(t, "UnitTests", "AWS::CodeBuild::Project")
 
 
-def coverage_report(t: Template) -> list[tuple[str, str]]:
-    projects = _projects(t)
-    if not projects:
-        return missing("CodeBuild project")
-    out = []
-    for lid in projects:
-        spec = t.buildspec(lid)
-        reports = spec.reports if spec else {}
-        sent = []
-        for key, report in reports.items():
-            group = report_group_ref(key)
-            ours = t.type_of(group) == "AWS::CodeBuild::ReportGroup"
-            kind = str(t.props(str(group)).get("Type", "TEST")) if ours else ""
-            fmt = str(report.get("file-format", "JUNITXML")) if isinstance(report, dict) else "?"
-            if (kind, fmt) == ("CODE_COVERAGE", COVERAGE_FORMAT):
-                break
-            sent.append(f"{fmt} to a {kind} report group" if kind
-                        else f"{fmt} to a report group CodeBuild creates")
-        else:
-            out.append((lid, "its buildspec reports " + ", ".join(sent) + " (reports, file-format, Type)"
-                        if sent else "its buildspec has no reports section"))
-    return out
+@each(_projects, "CodeBuild project")
+def coverage_report(t: Template, lid: str) -> str:
+    spec = t.buildspec(lid)
+    sent = []
+    for key, report in (spec.reports if spec else {}).items():
+        group = report_group_ref(key)
+        ours = t.type_of(group) == "AWS::CodeBuild::ReportGroup"
+        kind = str(t.props(str(group)).get("Type", "TEST")) if ours else ""
+        fmt = str(report.get("file-format", "JUNITXML")) if isinstance(report, dict) else "?"
+        if (kind, fmt) == ("CODE_COVERAGE", COVERAGE_FORMAT):
+            return ""
+        sent.append(f"{fmt} to a {kind} report group" if kind
+                    else f"{fmt} to a report group CodeBuild creates")
+    return ("its buildspec reports " + ", ".join(sent) + " (reports, file-format, Type)"
+            if sent else "its buildspec has no reports section")
 
 
-def coverage_gate(t: Template) -> list[tuple[str, str]]:
-    projects = _projects(t)
-    if not projects:
-        return missing("CodeBuild project")
-    out = []
-    for lid in projects:
-        spec = t.buildspec(lid)
-        gates = [int(a or b) for c in (spec.all_commands() if spec else [])
-                 for a, b in _LINE_GATE.findall(c)]
-        if GATE not in gates:
-            out.append((lid, f"its test command fails under {', '.join(map(str, gates))} % of lines"
-                        if gates else "no command of its buildspec fails on line coverage"))
-    return out
+@each(_projects, "CodeBuild project")
+def coverage_gate(t: Template, lid: str) -> str:
+    spec = t.buildspec(lid)
+    gates = [int(a or b) for c in (spec.all_commands() if spec else [])
+             for a, b in _LINE_GATE.findall(c)]
+    if GATE in gates:
+        return ""
+    return (f"its test command fails under {', '.join(map(str, gates))} % of lines"
+            if gates else "no command of its buildspec fails on line coverage")
 
 
 STARTER = """\

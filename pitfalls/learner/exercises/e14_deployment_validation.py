@@ -13,7 +13,7 @@ from typing import Any
 
 from pitfalls.checks.grants import role_of, role_statements
 from pitfalls.learner.exercise import Exercise, Requirement, register
-from pitfalls.learner.exercises.harness import as_text, missing, owned, reference_alias
+from pitfalls.learner.exercises.harness import as_text, each, owned, reference_alias
 from pitfalls.templates import as_list, ref_target, refs_in
 from pitfalls.templates.template import Template
 
@@ -78,25 +78,24 @@ def post_traffic_hook(t: Template) -> list[tuple[str, str]]:
              "(UpdatePolicy.CodeDeployLambdaAliasUpdate.AfterAllowTrafficHook)")]
 
 
-def hooks_scoped(t: Template) -> list[tuple[str, str]]:
+def _hooks(t: Template) -> list[str]:
+    """The learner's functions the deployment group runs as its hooks."""
     policy = _policy(t)
     keys = ("BeforeAllowTrafficHook", "AfterAllowTrafficHook")
-    hooks = [h for h in (ref_target(policy.get(k)) for k in keys)
-             if h in owned(t, "Validation", "AWS::Lambda::Function")]
-    if not hooks:
-        return missing("hook registered with your deployment group")
-    group = ref_target(policy.get("DeploymentGroupName"))
-    out = []
-    for hook in hooks:
-        role = role_of(t, t.props(str(hook)).get("Role"))
-        wide = [r for st in (role_statements(t, role) if role else [])
-                if st.get("Effect") == "Allow"
-                and any(fnmatchcase(REPORT.lower(), str(a).lower()) for a in as_list(st.get("Action")))
-                for r in as_list(st.get("Resource")) if group not in refs_in(r)]
-        if wide:
-            out.append((str(hook), f"its role {role} may call {REPORT} on "
-                        + ", ".join(as_text(r) for r in wide) + " (Resource), not only on your group"))
-    return out
+    ours = owned(t, "Validation", "AWS::Lambda::Function")
+    return [h for h in (ref_target(policy.get(k)) for k in keys) if h is not None and h in ours]
+
+
+@each(_hooks, "hook registered with your deployment group")
+def hooks_scoped(t: Template, hook: str) -> str:
+    group = ref_target(_policy(t).get("DeploymentGroupName"))
+    role = role_of(t, t.props(hook).get("Role"))
+    wide = [r for st in (role_statements(t, role) if role else [])
+            if st.get("Effect") == "Allow"
+            and any(fnmatchcase(REPORT.lower(), str(a).lower()) for a in as_list(st.get("Action")))
+            for r in as_list(st.get("Resource")) if group not in refs_in(r)]
+    return (f"its role {role} may call {REPORT} on "
+            + ", ".join(as_text(r) for r in wide) + " (Resource), not only on your group") if wide else ""
 
 
 STARTER = """\

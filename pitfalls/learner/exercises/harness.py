@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from functools import wraps
 from typing import Any
 
 from pitfalls.templates.template import Template
+
+Check = Callable[[Template], list[tuple[str, str]]]  # what a Requirement takes
 
 
 def reference_projects(stack: Any, encryption_key: Any = None) -> dict[str, Any]:
@@ -68,6 +72,24 @@ def owned(template: Template, construct_id: str, resource_type: str) -> list[str
 def missing(what: str) -> list[tuple[str, str]]:
     """A requirement's answer when the resource it is about is not there at all."""
     return [("", f"it creates no {what}")]
+
+
+def each(select: Callable[[Template], Sequence[str]], what: str, *,
+         one_will_do: bool = False) -> Callable[[Callable[[Template, str], str]], Check]:
+    """Makes a Requirement's check of `judge(t, lid)`, which says what the learner's code did to
+    one resource `select` picks when it falls short ("" when it is met): missing(what) when there
+    is none; with `one_will_do`, met as soon as one of them meets it."""
+    def decorate(judge: Callable[[Template, str], str]) -> Check:
+        @wraps(judge)
+        def check(t: Template) -> list[tuple[str, str]]:
+            lids = select(t)
+            if not lids:
+                return missing(what)
+            found = [(lid, judge(t, lid)) for lid in lids]
+            short = [(lid, did) for lid, did in found if did]
+            return [] if one_will_do and len(short) < len(found) else short
+        return check
+    return decorate
 
 
 def as_text(value: Any) -> str:
