@@ -8,6 +8,8 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
 from pitfalls.learner.exercise import grade, hint, run_cell
+from pitfalls.learner.exercises.harness import each
+from pitfalls.templates.template import Template
 
 SETUP = (
     "from constructs import Construct\n"
@@ -225,3 +227,29 @@ def test_hint_1_links_the_documentation() -> None:
     area.reveal()
     url = get(7).docs[0]
     assert f"<a href='{url}' target='_blank' rel='noopener'>{url}</a>" in area.out.value
+
+
+def _queues(t: Template) -> list[str]:
+    return [lid for lid, _ in t.resources("AWS::SQS::Queue")]
+
+
+def _named(t: Template, lid: str) -> str:
+    name = t.props(lid).get("QueueName")
+    return "" if name == "audit" else f"its QueueName is {name}"
+
+
+def _queues_named(*names: str) -> Template:
+    return Template({"Resources": {f"Q{i}": {"Type": "AWS::SQS::Queue",
+                                              "Properties": {"QueueName": n}}
+                                   for i, n in enumerate(names)}}, name="Exercise")
+
+
+def test_each_judges_every_resource_and_says_when_there_is_none() -> None:
+    every, one = each(_queues, "SQS queue")(_named), each(_queues, "SQS queue", one_will_do=True)(_named)
+    assert every(_queues_named()) == one(_queues_named()) == [("", "it creates no SQS queue")]
+    assert every(_queues_named("x", "audit", "y")) == [("Q0", "its QueueName is x"),
+                                                      ("Q2", "its QueueName is y")]
+    assert one(_queues_named("x", "audit", "y")) == []
+    assert one(_queues_named("x", "y")) == every(_queues_named("x", "y")) == [
+        ("Q0", "its QueueName is x"), ("Q1", "its QueueName is y")]
+    assert every(_queues_named("audit")) == []
